@@ -1,0 +1,77 @@
+package store
+
+import "time"
+
+// Item is one story as libyawire keeps and republishes it. The fetcher fills
+// the fields a feed provides and passes the item to Ingest; the store assigns
+// ID, FirstSeen, Modified and Copies, and merges the item with any copy it
+// already holds.
+type Item struct {
+	ID        uint64    `json:"id"`
+	GUID      string    `json:"guid,omitempty"`
+	Link      string    `json:"link,omitempty"`
+	Title     string    `json:"title,omitempty"`
+	Summary   string    `json:"summary,omitempty"` // HTML or text, as the feed sent it
+	Content   string    `json:"content,omitempty"` // HTML or text, as the feed sent it
+	Author    string    `json:"author,omitempty"`
+	Language  string    `json:"lang,omitempty"`
+	Published time.Time `json:"published"` // never after FirstSeen's clock; zero means first-seen
+	Updated   time.Time `json:"updated,omitzero"`
+	Tags      []string  `json:"tags,omitempty"` // slugs, sorted; for a stored story the union over Copies
+
+	FirstSeen time.Time `json:"first_seen"` // when the store first saw the story
+	Modified  time.Time `json:"modified"`   // when the stored story last changed
+	Copies    []Copy    `json:"copies,omitempty"`
+}
+
+// Copy is one source's report of a story. The first copy is the one that
+// stored the story and gave it its title and link.
+type Copy struct {
+	Source string   `json:"source"`
+	Key    string   `json:"key"` // the item's identity within its source
+	Link   string   `json:"link,omitempty"`
+	Tags   []string `json:"tags,omitempty"` // the tags this copy brought
+}
+
+// Sources returns the names of the sources that carried the story, first
+// copy first.
+func (it *Item) Sources() []string {
+	names := make([]string, len(it.Copies))
+	for i, c := range it.Copies {
+		names[i] = c.Source
+	}
+	return names
+}
+
+// SourceState is what the store remembers about a source between fetches.
+type SourceState struct {
+	Name         string    `json:"name"`
+	LastFetch    time.Time `json:"last_fetch,omitzero"`
+	LastSuccess  time.Time `json:"last_success,omitzero"`
+	Status       int       `json:"status,omitempty"` // HTTP status of the last response; 0 if none came
+	Error        string    `json:"error,omitempty"`  // why the last fetch failed; empty after a success
+	Failures     int       `json:"failures,omitempty"`
+	ETag         string    `json:"etag,omitempty"`          // validators of the last 200
+	LastModified string    `json:"last_modified,omitempty"` //
+	FeedTitle    string    `json:"feed_title,omitempty"`
+	FeedLink     string    `json:"feed_link,omitempty"`
+	New          int       `json:"new"`     // stories the last fetch added
+	Dropped      int       `json:"dropped"` // items keep/drop rules have turned away, in all
+	Items        int       `json:"items"`   // stories this source has contributed, in all
+}
+
+// Query selects stories, newest first. The zero Query selects the newest
+// DefaultLimit stories.
+type Query struct {
+	// Tags is an AND of OR groups: a story matches when, for every group,
+	// it carries at least one of the group's tags.
+	Tags    [][]string
+	NoTags  []string  // a story carrying any of these is left out
+	Sources []string  // when set, a story must have a copy from one of these
+	Lang    string    // when set, a story must be in this language
+	Since   time.Time // when set, a story must be published at or after it
+	Limit   int       // at most this many; 0 means DefaultLimit
+}
+
+// DefaultLimit is the number of stories a Query with no Limit returns.
+const DefaultLimit = 50
