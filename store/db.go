@@ -1,12 +1,55 @@
 package store
 
 import (
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// ErrNotFound is returned for a story or source the database does not hold.
+var ErrNotFound = errors.New("not found")
+
+// schemaVersion is written to meta on creation; Open refuses other versions.
+const schemaVersion = "1"
+
+var (
+	bucketMeta      = []byte("meta")
+	bucketStories   = []byte("stories")
+	bucketSummaries = []byte("summaries")
+	bucketTime      = []byte("time")
+	bucketTags      = []byte("tags")
+	bucketBySource  = []byte("bysource")
+	bucketCounts    = []byte("counts")
+	bucketLinks     = []byte("links")
+	bucketKeys      = []byte("keys")
+	bucketSources   = []byte("sources")
+
+	allBuckets = [][]byte{bucketMeta, bucketStories, bucketSummaries, bucketTime, bucketTags,
+		bucketBySource, bucketCounts, bucketLinks, bucketKeys, bucketSources}
 )
 
 // DB is an open libyawire database. It is safe for concurrent use.
-type DB struct{}
+type DB struct {
+	bolt     *bolt.DB
+	now      func() time.Time
+	instance string
+
+	generation atomic.Uint64
+	changed    atomic.Int64 // Unix nanoseconds of the last story change
+
+	mu      sync.Mutex
+	pending map[string]SourceState // state writes not yet committed
+}
 
 // Options tunes Open. A nil *Options means the defaults.
 type Options struct {
@@ -15,37 +58,233 @@ type Options struct {
 	// Timeout is how long Open waits for another process to release the
 	// file; zero means one second.
 	Timeout time.Duration
-	// NoSync skips fsync on commit. Only for tests and benchmarks.
+	// NoSync skips fsync on commit. Only for tests and benchmarks: a crash
+	// can then lose or corrupt the file.
 	NoSync bool
 }
 
-// Result counts what one Ingest did.
-type Result struct {
-	New     int // stories stored for the first time
-	Updated int // stories changed in place
-	Merged  int // items that were already stored from another source
+// Open opens the database at path, creating it if needed. It fails after
+// Options.Timeout when another process holds the file.
+func Open(path string, opts *Options) (*DB, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	timeout := opts.Timeout
+	if timeout == 0 {
+		timeout = time.Second
+	}
+	bdb, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:        timeout,
+		NoSync:         opts.NoSync,
+		FreelistType:   bolt.FreelistMapType,
+		NoFreelistSync: true,
+	})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("open %s: another process holds the database (is libyawire already running?)", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db := &DB{bolt: bdb, now: opts.Now, pending: map[string]SourceState{}}
+	if db.now == nil {
+		db.now = time.Now
+	}
+	if err := db.init(); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return db, nil
 }
 
-// TagCount is a tag and the number of stories that carry it.
-type TagCount struct {
-	Slug  string
-	Count int
+func (db *DB) init() error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		if meta.Get([]byte("version")) == nil {
+			var b [8]byte
+			if _, err := rand.Read(b[:]); err != nil {
+				return err
+			}
+			if err := meta.Put([]byte("version"), []byte(schemaVersion)); err != nil {
+				return err
+			}
+			if err := meta.Put([]byte("instance"), []byte(hex.EncodeToString(b[:]))); err != nil {
+				return err
+			}
+		}
+		if v := string(meta.Get([]byte("version"))); v != schemaVersion {
+			return fmt.Errorf("database version %q, this libyawire reads version %s", v, schemaVersion)
+		}
+		db.instance = string(meta.Get([]byte("instance")))
+		if c := meta.Get([]byte("changed")); len(c) == 8 {
+			db.changed.Store(int64(binary.BigEndian.Uint64(c)))
+		}
+		return nil
+	})
 }
 
-var errTODO = errors.New("not yet")
-
-func Open(path string, opts *Options) (*DB, error) { return nil, errTODO }
-func (db *DB) Close() error                        { return errTODO }
-func (db *DB) Ingest(source string, items []Item, st SourceState) (Result, error) {
-	return Result{}, errTODO
+// Close writes pending source state and closes the file.
+func (db *DB) Close() error {
+	err := db.Flush()
+	return errors.Join(err, db.bolt.Close())
 }
-func (db *DB) SetState(st SourceState)                {}
-func (db *DB) Flush() error                           { return errTODO }
-func (db *DB) State(name string) (SourceState, error) { return SourceState{}, errTODO }
-func (db *DB) States() ([]SourceState, error)         { return nil, errTODO }
-func (db *DB) Items(q Query) ([]Item, error)          { return nil, errTODO }
-func (db *DB) Item(id uint64) (Item, error)           { return Item{}, errTODO }
-func (db *DB) Generation() uint64                     { return 0 }
-func (db *DB) Changed() time.Time                     { return time.Time{} }
-func (db *DB) Instance() string                       { return "" }
-func (db *DB) Tags() ([]TagCount, error)              { return nil, errTODO }
+
+// Instance returns a random name given to this database when it was created.
+// Story ids are unique within one database; the instance makes them unique
+// across databases.
+func (db *DB) Instance() string { return db.instance }
+
+// Generation returns a number that changes whenever any story changes, so
+// that rendered feeds can be cached under it. It starts again at process start.
+func (db *DB) Generation() uint64 { return db.generation.Load() }
+
+// Changed returns when any story last changed; the zero time for an empty
+// database.
+func (db *DB) Changed() time.Time {
+	n := db.changed.Load()
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// SetState records a source's state after a fetch that stored nothing. It is
+// written with the next Ingest or Flush; States sees it at once.
+func (db *DB) SetState(st SourceState) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	db.pending[st.Name] = st
+}
+
+// Flush writes the source state recorded by SetState, in one transaction.
+func (db *DB) Flush() error {
+	pending := db.pendingSnapshot()
+	if len(pending) == 0 {
+		return nil
+	}
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSources)
+		for name, st := range pending {
+			if err := putJSON(b, []byte(name), st); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("write source state: %w", err)
+	}
+	db.forgetWritten(pending)
+	return nil
+}
+
+// State returns a source's state, or ErrNotFound before its first fetch.
+func (db *DB) State(name string) (SourceState, error) {
+	db.mu.Lock()
+	st, ok := db.pending[name]
+	db.mu.Unlock()
+	if ok {
+		return st, nil
+	}
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketSources).Get([]byte(name))
+		if v == nil {
+			return ErrNotFound
+		}
+		return json.Unmarshal(v, &st)
+	})
+	return st, err
+}
+
+// States returns the state of every source the database has seen, by name.
+func (db *DB) States() ([]SourceState, error) {
+	byName := map[string]SourceState{}
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketSources).ForEach(func(k, v []byte) error {
+			var st SourceState
+			if err := json.Unmarshal(v, &st); err != nil {
+				return fmt.Errorf("source %s: %w", k, err)
+			}
+			byName[st.Name] = st
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	db.mu.Lock()
+	for name, st := range db.pending {
+		byName[name] = st
+	}
+	db.mu.Unlock()
+	states := make([]SourceState, 0, len(byName))
+	for _, st := range byName {
+		states = append(states, st)
+	}
+	sort.Slice(states, func(i, j int) bool { return states[i].Name < states[j].Name })
+	return states, nil
+}
+
+// Item returns the story with the given id, or ErrNotFound.
+func (db *DB) Item(id uint64) (Item, error) {
+	var it Item
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketStories).Get(idKey(id))
+		if v == nil {
+			return ErrNotFound
+		}
+		return json.Unmarshal(v, &it)
+	})
+	return it, err
+}
+
+// Tags returns every tag that some story carries, with its story count,
+// by slug.
+func (db *DB) Tags() ([]TagCount, error) {
+	var tags []TagCount
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketCounts).Cursor()
+		prefix := []byte("t/")
+		for k, v := c.Seek(prefix); k != nil && len(k) >= 2 && string(k[:2]) == "t/"; k, v = c.Next() {
+			if n := binary.BigEndian.Uint64(v); n > 0 {
+				tags = append(tags, TagCount{Slug: string(k[2:]), Count: int(n)})
+			}
+		}
+		return nil
+	})
+	return tags, err
+}
+
+func idKey(id uint64) []byte {
+	k := make([]byte, 8)
+	binary.BigEndian.PutUint64(k, id)
+	return k
+}
+
+// timeKey is the key of a story in the time, tag and source indexes.
+func timeKey(published time.Time, id uint64) []byte {
+	k := make([]byte, 16)
+	binary.BigEndian.PutUint64(k, unixNano(published))
+	binary.BigEndian.PutUint64(k[8:], id)
+	return k
+}
+
+// unixNano maps a time to an unsigned sort key; times before 1970 sort first.
+func unixNano(t time.Time) uint64 {
+	if t.Before(time.Unix(0, 0)) {
+		return 0
+	}
+	return uint64(t.UnixNano())
+}
+
+func putJSON(b *bolt.Bucket, key []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(key, data)
+}

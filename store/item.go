@@ -75,3 +75,9 @@ type Query struct {
 
 // DefaultLimit is the number of stories a Query with no Limit returns.
 const DefaultLimit = 50
+
+// TagCount is a tag and the number of stories that carry it.
+type TagCount struct {
+	Slug  string
+	Count int
+}

@@ -1,0 +1,38 @@
+// Package store keeps libyawire's stories and per-source state in one bbolt
+// file, and answers the queries the published feeds make.
+//
+// A story is stored once. Ingest takes the items of one fetched feed and, in
+// one write transaction, decides for each whether it is new, a changed
+// version of a story already held (updated in place: same id, same first-seen
+// time), or another source's copy of a story already held (matched by
+// canonical link; the copy is added to the story and its tags joined).
+//
+// # Bucket layout
+//
+// All integers are big-endian so that byte order is numeric order. An id is
+// 8 bytes; a "time key" is 8 bytes of the story's published time in Unix
+// nanoseconds followed by its 8-byte id, so a cursor walk from the end of an
+// index bucket yields stories newest first.
+//
+//	meta                    "version" -> "1"; "instance" -> random hex naming this database;
+//	                        "changed" -> Unix nanoseconds of the last change to any story
+//	stories                 id -> Item as JSON, the whole story. The bucket's sequence
+//	                        numbers story ids, so an id is never given out twice, even after
+//	                        a story is deleted.
+//	summaries               id -> summary as JSON: published, modified, language, tags and
+//	                        sources; enough to filter a story without decoding its content
+//	time                    time key -> empty: every story, by published time
+//	tags/<slug>             time key -> empty: the stories that carry a tag
+//	bysource/<name>         time key -> empty: the stories a source carried
+//	counts                  "t/<slug>" or "s/<name>" -> 8-byte count of the keys in the
+//	                        matching index bucket, to pick the smallest one to walk
+//	links                   canonical link -> id: one story per canonical link, across sources
+//	keys/<name>             item key -> id: a source's items by their identity within the
+//	                        source: "g:"+GUID, else "l:"+canonical link, else "h:"+hash of
+//	                        title and date
+//	sources                 name -> SourceState as JSON
+//
+// Writes of source state that carry no stories (a 304, a failure) are held in
+// memory and written with the next Ingest or Flush, so that a cycle in which
+// every source answers 304 costs one commit, not one per source.
+package store

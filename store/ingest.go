@@ -1,0 +1,411 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Result counts what one Ingest did.
+type Result struct {
+	New       int // stories stored for the first time
+	Updated   int // stories changed in place
+	Merged    int // items added as a further source's copy of a story already held
+	Unchanged int // items already stored as they are
+}
+
+func (r Result) changed() bool { return r.New+r.Updated+r.Merged > 0 }
+
+// summary is the part of a story that queries filter on, kept apart from
+// the story so that a query need not decode titles and content.
+type summary struct {
+	Published int64    `json:"p"`
+	Modified  int64    `json:"m"`
+	Lang      string   `json:"l,omitempty"`
+	Tags      []string `json:"t,omitempty"`
+	Sources   []string `json:"s,omitempty"`
+}
+
+func summaryOf(it *Item) *summary {
+	return &summary{
+		Published: it.Published.UnixNano(),
+		Modified:  it.Modified.UnixNano(),
+		Lang:      it.Language,
+		Tags:      it.Tags,
+		Sources:   it.Sources(),
+	}
+}
+
+// Ingest stores the items of one fetched feed from the named source, in one
+// transaction, together with the source's state after the fetch (and any
+// state held back by SetState). It returns what it did with the items.
+//
+// The store fills st.Items and st.New; the rest of st is written as given.
+func (db *DB) Ingest(source string, items []Item, st SourceState) (Result, error) {
+	now := db.now().UTC().Truncate(time.Second)
+	pending := db.pendingSnapshot()
+	var res Result
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		res = Result{}
+		w := newWriter(tx, source, now)
+		for i := range items {
+			if err := w.put(&items[i], &res); err != nil {
+				return fmt.Errorf("item %q: %w", items[i].Title, err)
+			}
+		}
+		sources := tx.Bucket(bucketSources)
+		var prev SourceState
+		if p, ok := pending[source]; ok {
+			prev = p
+		} else if v := sources.Get([]byte(source)); v != nil {
+			if err := json.Unmarshal(v, &prev); err != nil {
+				return fmt.Errorf("source state: %w", err)
+			}
+		}
+		st.Name = source
+		st.Items = prev.Items + res.New + res.Merged
+		st.New = res.New
+		for name, p := range pending {
+			if name == source {
+				continue
+			}
+			if err := putJSON(sources, []byte(name), p); err != nil {
+				return err
+			}
+		}
+		if err := putJSON(sources, []byte(source), st); err != nil {
+			return err
+		}
+		if res.changed() {
+			var b [8]byte
+			binary.BigEndian.PutUint64(b[:], uint64(now.UnixNano()))
+			return tx.Bucket(bucketMeta).Put([]byte("changed"), b[:])
+		}
+		return nil
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("store %s: %w", source, err)
+	}
+	db.forgetWritten(pending)
+	if res.changed() {
+		db.changed.Store(now.UnixNano())
+		db.generation.Add(1)
+	}
+	return res, nil
+}
+
+// pendingSnapshot copies the state held back by SetState.
+func (db *DB) pendingSnapshot() map[string]SourceState {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	return maps.Clone(db.pending)
+}
+
+// forgetWritten drops the held-back states of a snapshot that a commit
+// wrote or superseded, unless SetState replaced them meanwhile.
+func (db *DB) forgetWritten(written map[string]SourceState) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	for name, st := range written {
+		if p, ok := db.pending[name]; ok && p == st {
+			delete(db.pending, name)
+		}
+	}
+}
+
+// writer applies one feed's items inside a write transaction.
+type writer struct {
+	tx        *bolt.Tx
+	source    string
+	now       time.Time
+	stories   *bolt.Bucket
+	summaries *bolt.Bucket
+	links     *bolt.Bucket
+	keys      *bolt.Bucket // this source's item keys
+	counts    *bolt.Bucket
+}
+
+func newWriter(tx *bolt.Tx, source string, now time.Time) *writer {
+	return &writer{
+		tx:        tx,
+		source:    source,
+		now:       now,
+		stories:   tx.Bucket(bucketStories),
+		summaries: tx.Bucket(bucketSummaries),
+		links:     tx.Bucket(bucketLinks),
+		counts:    tx.Bucket(bucketCounts),
+	}
+}
+
+// put stores one incoming item: as a new story, as an update of this
+// source's copy, or as this source's copy of another source's story.
+func (w *writer) put(in *Item, res *Result) error {
+	if w.keys == nil {
+		b, err := w.tx.Bucket(bucketKeys).CreateBucketIfNotExists([]byte(w.source))
+		if err != nil {
+			return err
+		}
+		w.keys = b
+	}
+	canon := CanonicalLink(in.Link)
+	key := itemKey(in, canon)
+	c := Copy{Source: w.source, Key: key, Link: in.Link, Tags: normTags(in.Tags)}
+
+	id := w.keys.Get([]byte(key))
+	if id == nil && canon != "" {
+		id = w.links.Get([]byte(canon))
+	}
+	if id == nil {
+		return w.create(in, c, canon, res)
+	}
+	it, old, err := w.load(id)
+	if err != nil {
+		return err
+	}
+	if err := w.keys.Put([]byte(key), id); err != nil {
+		return err
+	}
+	if canon != "" && w.links.Get([]byte(canon)) == nil {
+		if err := w.links.Put([]byte(canon), id); err != nil {
+			return err
+		}
+	}
+	i := slices.IndexFunc(it.Copies, func(x Copy) bool { return x.Source == w.source })
+	changed := false
+	switch {
+	case i < 0:
+		it.Copies = append(it.Copies, c)
+		res.Merged++
+		changed = true
+	case i == 0:
+		changed = w.refresh(&it, in) || !copyEqual(it.Copies[0], c)
+		it.Copies[0] = c
+	default:
+		changed = !copyEqual(it.Copies[i], c)
+		it.Copies[i] = c
+	}
+	if !changed {
+		res.Unchanged++
+		return nil
+	}
+	if i >= 0 {
+		res.Updated++
+	}
+	it.Tags = unionTags(it.Copies)
+	it.Modified = w.now
+	return w.save(&it, old)
+}
+
+// create stores a new story.
+func (w *writer) create(in *Item, c Copy, canon string, res *Result) error {
+	seq, err := w.stories.NextSequence()
+	if err != nil {
+		return err
+	}
+	it := Item{
+		ID:        seq,
+		FirstSeen: w.now,
+		Modified:  w.now,
+		Copies:    []Copy{c},
+		Tags:      c.Tags,
+	}
+	w.refresh(&it, in)
+	id := idKey(seq)
+	if err := w.keys.Put([]byte(c.Key), id); err != nil {
+		return err
+	}
+	if canon != "" {
+		if err := w.links.Put([]byte(canon), id); err != nil {
+			return err
+		}
+	}
+	res.New++
+	return w.save(&it, nil)
+}
+
+// refresh copies the first source's fields from in to it and reports
+// whether any changed. A published time that is missing or in the future
+// becomes the story's first-seen time.
+func (w *writer) refresh(it *Item, in *Item) bool {
+	published := in.Published.UTC().Truncate(time.Second)
+	if published.IsZero() || published.After(w.now) {
+		published = it.FirstSeen
+	}
+	updated := in.Updated.UTC().Truncate(time.Second)
+	if updated.After(w.now) {
+		updated = w.now
+	}
+	next := Item{
+		GUID: in.GUID, Link: in.Link, Title: in.Title, Summary: in.Summary, Content: in.Content,
+		Author: in.Author, Language: in.Language, Published: published, Updated: updated,
+	}
+	cur := Item{
+		GUID: it.GUID, Link: it.Link, Title: it.Title, Summary: it.Summary, Content: it.Content,
+		Author: it.Author, Language: it.Language, Published: it.Published, Updated: it.Updated,
+	}
+	if sameFields(&cur, &next) {
+		return false
+	}
+	it.GUID, it.Link, it.Title, it.Summary, it.Content = next.GUID, next.Link, next.Title, next.Summary, next.Content
+	it.Author, it.Language, it.Published, it.Updated = next.Author, next.Language, next.Published, next.Updated
+	return true
+}
+
+func sameFields(a, b *Item) bool {
+	return a.GUID == b.GUID && a.Link == b.Link && a.Title == b.Title && a.Summary == b.Summary &&
+		a.Content == b.Content && a.Author == b.Author && a.Language == b.Language &&
+		a.Published.Equal(b.Published) && a.Updated.Equal(b.Updated)
+}
+
+func copyEqual(a, b Copy) bool {
+	return a.Source == b.Source && a.Key == b.Key && a.Link == b.Link && slices.Equal(a.Tags, b.Tags)
+}
+
+func (w *writer) load(id []byte) (Item, *summary, error) {
+	var it Item
+	v := w.stories.Get(id)
+	if v == nil {
+		return it, nil, fmt.Errorf("story %d is indexed but missing", binary.BigEndian.Uint64(id))
+	}
+	if err := json.Unmarshal(v, &it); err != nil {
+		return it, nil, fmt.Errorf("story %d: %w", binary.BigEndian.Uint64(id), err)
+	}
+	return it, summaryOf(&it), nil
+}
+
+// save writes a story and its summary, and moves its index entries from
+// what old says to what the story now says.
+func (w *writer) save(it *Item, old *summary) error {
+	id := idKey(it.ID)
+	if err := putJSON(w.stories, id, it); err != nil {
+		return err
+	}
+	s := summaryOf(it)
+	if err := putJSON(w.summaries, id, s); err != nil {
+		return err
+	}
+	if old != nil && old.Published != s.Published {
+		if err := w.unindex(old, it.ID); err != nil {
+			return err
+		}
+		old = nil
+	}
+	key := timeKey(it.Published, it.ID)
+	var oldTags, oldSources []string
+	if old == nil {
+		if err := w.tx.Bucket(bucketTime).Put(key, nil); err != nil {
+			return err
+		}
+	} else {
+		oldTags, oldSources = old.Tags, old.Sources
+	}
+	if err := w.reindex(bucketTags, "t/", key, oldTags, s.Tags); err != nil {
+		return err
+	}
+	return w.reindex(bucketBySource, "s/", key, oldSources, s.Sources)
+}
+
+// unindex removes a story from every index its summary puts it in.
+func (w *writer) unindex(s *summary, id uint64) error {
+	key := timeKey(time.Unix(0, s.Published), id)
+	if err := w.tx.Bucket(bucketTime).Delete(key); err != nil {
+		return err
+	}
+	if err := w.reindex(bucketTags, "t/", key, s.Tags, nil); err != nil {
+		return err
+	}
+	return w.reindex(bucketBySource, "s/", key, s.Sources, nil)
+}
+
+// reindex removes key from the buckets named in from but not in to, and
+// adds it to those in to but not in from.
+func (w *writer) reindex(parent []byte, prefix string, key []byte, from, to []string) error {
+	for _, name := range from {
+		if !slices.Contains(to, name) {
+			if err := w.index(parent, prefix, name, key, false); err != nil {
+				return err
+			}
+		}
+	}
+	for _, name := range to {
+		if !slices.Contains(from, name) {
+			if err := w.index(parent, prefix, name, key, true); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// index adds key to, or removes it from, the nested bucket parent/name, and
+// keeps the bucket's count in step.
+func (w *writer) index(parent []byte, prefix, name string, key []byte, add bool) error {
+	b, err := w.tx.Bucket(parent).CreateBucketIfNotExists([]byte(name))
+	if err != nil {
+		return err
+	}
+	ck := []byte(prefix + name)
+	var n uint64
+	if v := w.counts.Get(ck); len(v) == 8 {
+		n = binary.BigEndian.Uint64(v)
+	}
+	if add {
+		if err := b.Put(key, nil); err != nil {
+			return err
+		}
+		n++
+	} else {
+		if b.Get(key) == nil {
+			return nil
+		}
+		if err := b.Delete(key); err != nil {
+			return err
+		}
+		n--
+	}
+	var v [8]byte
+	binary.BigEndian.PutUint64(v[:], n)
+	return w.counts.Put(ck, v[:])
+}
+
+// itemKey names an item within its source: its GUID, else its canonical
+// link, else a hash of its title and date.
+func itemKey(in *Item, canon string) string {
+	switch {
+	case in.GUID != "":
+		return "g:" + in.GUID
+	case canon != "":
+		return "l:" + canon
+	}
+	h := sha256.Sum256([]byte(in.Title + "\n" + in.Published.UTC().Format(time.RFC3339)))
+	return "h:" + hex.EncodeToString(h[:16])
+}
+
+// normTags returns tags sorted, without duplicates or empty strings.
+func normTags(tags []string) []string {
+	out := slices.Clone(tags)
+	slices.Sort(out)
+	out = slices.Compact(out)
+	if len(out) > 0 && out[0] == "" {
+		out = out[1:]
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func unionTags(copies []Copy) []string {
+	var all []string
+	for _, c := range copies {
+		all = append(all, c.Tags...)
+	}
+	return normTags(all)
+}
