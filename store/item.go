@@ -46,6 +46,7 @@ func (it *Item) Sources() []string {
 // SourceState is what the store remembers about a source between fetches.
 type SourceState struct {
 	Name         string    `json:"name"`
+	URL          string    `json:"url,omitempty"` // the URL the validators below belong to
 	LastFetch    time.Time `json:"last_fetch,omitzero"`
 	LastSuccess  time.Time `json:"last_success,omitzero"`
 	Status       int       `json:"status,omitempty"` // HTTP status of the last response; 0 if none came

@@ -1,0 +1,174 @@
+package fetch
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/libyawire/libyawire/store"
+	"github.com/mmcdole/gofeed"
+)
+
+// maxCategories bounds the tags one entry can bring from its categories.
+const maxCategories = 32
+
+// convert turns a parsed feed's entries into items for the store. Relative
+// links are resolved against the feed's own link to its site, else against
+// feedURL, the URL the feed came from.
+func convert(feed *gofeed.Feed, src Source, feedURL string) []store.Item {
+	base := feedURL
+	if u, err := url.Parse(feed.Link); err == nil && u.IsAbs() {
+		base = feed.Link
+	}
+	lang := strings.ToLower(strings.TrimSpace(feed.Language))
+	if lang == "" {
+		lang = strings.ToLower(src.Language)
+	}
+	items := make([]store.Item, 0, len(feed.Items))
+	for _, e := range feed.Items {
+		if e == nil {
+			continue
+		}
+		it := store.Item{
+			GUID:    strings.TrimSpace(e.GUID),
+			Link:    resolve(base, entryLink(e)),
+			Title:   strings.TrimSpace(e.Title),
+			Summary: strings.TrimSpace(e.Description),
+			Content: strings.TrimSpace(e.Content),
+			Author:  author(e),
+			Tags:    tags(src.Tags, e.Categories),
+		}
+		it.Language = lang
+		if it.Language == "" && hasArabic(it.Title+" "+it.Summary) {
+			it.Language = "ar"
+		}
+		if e.PublishedParsed != nil {
+			it.Published = *e.PublishedParsed
+		} else if e.UpdatedParsed != nil {
+			it.Published = *e.UpdatedParsed
+		}
+		if e.UpdatedParsed != nil {
+			it.Updated = *e.UpdatedParsed
+		}
+		if it.GUID == "" && it.Link == "" && it.Title == "" {
+			continue // nothing to know it by, nothing to show
+		}
+		items = append(items, it)
+	}
+	return items
+}
+
+func entryLink(e *gofeed.Item) string {
+	if l := strings.TrimSpace(e.Link); l != "" {
+		return l
+	}
+	for _, l := range e.Links {
+		if l = strings.TrimSpace(l); l != "" {
+			return l
+		}
+	}
+	return ""
+}
+
+// resolve makes a relative link absolute against the feed's URL.
+func resolve(base, link string) string {
+	if link == "" {
+		return ""
+	}
+	b, err := url.Parse(base)
+	if err != nil {
+		return link
+	}
+	u, err := b.Parse(link)
+	if err != nil {
+		return link
+	}
+	return u.String()
+}
+
+func author(e *gofeed.Item) string {
+	if e.Author != nil && strings.TrimSpace(e.Author.Name) != "" {
+		return strings.TrimSpace(e.Author.Name)
+	}
+	for _, a := range e.Authors {
+		if a != nil && strings.TrimSpace(a.Name) != "" {
+			return strings.TrimSpace(a.Name)
+		}
+	}
+	return ""
+}
+
+// tags returns the source's tags and the entry's categories as slugs.
+func tags(sourceTags, categories []string) []string {
+	out := slices.Clone(sourceTags)
+	for i, c := range categories {
+		if i == maxCategories {
+			break
+		}
+		// Some feeds pack several categories into one, comma-separated.
+		for _, part := range strings.Split(c, ",") {
+			if s := Slug(part); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// Slug turns a category into a tag: lower case, letters and digits of any
+// script kept, every other run of characters one hyphen, at most 64 letters.
+// "Oil & Gas" becomes "oil-gas"; "أخبار ليبيا" becomes "أخبار-ليبيا".
+func Slug(s string) string {
+	var b strings.Builder
+	n := 0
+	hyphen := false
+	for _, r := range strings.ToLower(s) {
+		if n == 64 {
+			break
+		}
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r):
+			if hyphen && b.Len() > 0 {
+				b.WriteByte('-')
+				n++
+			}
+			hyphen = false
+			b.WriteRune(r)
+			n++
+		default:
+			hyphen = true
+		}
+	}
+	return strings.TrimRight(b.String(), "-")
+}
+
+func hasArabic(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Arabic, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// filter applies a source's keep and drop lists to its items' tags.
+func filter(items []store.Item, src Source) (kept []store.Item, dropped int) {
+	if len(src.Keep) == 0 && len(src.Drop) == 0 {
+		return items, 0
+	}
+	kept = items[:0:0]
+	for _, it := range items {
+		if anyOf(it.Tags, src.Drop) || len(src.Keep) > 0 && !anyOf(it.Tags, src.Keep) {
+			dropped++
+			continue
+		}
+		kept = append(kept, it)
+	}
+	return kept, dropped
+}
+
+func anyOf(have, want []string) bool {
+	return slices.ContainsFunc(want, func(t string) bool { return slices.Contains(have, t) })
+}

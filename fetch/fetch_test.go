@@ -1,0 +1,311 @@
+package fetch_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/libyawire/libyawire/fetch"
+	"github.com/libyawire/libyawire/store"
+	"golang.org/x/text/encoding/charmap"
+)
+
+var now = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+
+func clock() time.Time { return now }
+
+func openDB(t *testing.T) *store.DB {
+	t.Helper()
+	db, err := store.Open(filepath.Join(t.TempDir(), "libyawire.db"), &store.Options{Now: clock, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func newFetcher(db *store.DB) *fetch.Fetcher {
+	return fetch.New(db, fetch.Options{UserAgent: "libyawire/test (+https://example.org)", Now: clock, Timeout: 5 * time.Second})
+}
+
+func readFile(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// feedServer serves one body with a fixed ETag and Last-Modified, answers
+// 304 to matching validators, and records the requests it saw.
+type feedServer struct {
+	*httptest.Server
+	mu       sync.Mutex
+	requests []*http.Request
+}
+
+func serveFeed(t *testing.T, contentType string, body []byte) *feedServer {
+	t.Helper()
+	fs := &feedServer{}
+	fs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fs.mu.Lock()
+		fs.requests = append(fs.requests, r.Clone(context.Background()))
+		fs.mu.Unlock()
+		const etag = `"v1"`
+		const lastMod = "Fri, 20 Nov 2026 10:00:00 GMT"
+		if r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("Content-Type", contentType)
+		w.Header().Set("ETag", etag)
+		w.Header().Set("Last-Modified", lastMod)
+		w.Write(body)
+	}))
+	t.Cleanup(fs.Close)
+	return fs
+}
+
+func (fs *feedServer) request(i int) *http.Request {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	return fs.requests[i]
+}
+
+func TestFetchFormats(t *testing.T) {
+	arabic, err := charmap.Windows1256.NewEncoder().Bytes(readFile(t, "arabic-utf8-as-1256.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name        string
+		contentType string
+		body        []byte
+		src         fetch.Source
+		want        []store.Item // the fields compared: Title, Link, Author, Language, Published, Tags
+	}{
+		{
+			name: "rss2", contentType: "application/rss+xml", body: readFile(t, "rss2.xml"),
+			src: fetch.Source{Name: "tripoli-desk", Tags: []string{"libya"}},
+			want: []store.Item{
+				{Title: "Municipal council in Tripoli approves new water budget", Link: "https://tripolidesk.example/2026/11/water-budget/?utm_source=rss",
+					Author: "Salma Ben Ali", Language: "en-gb", Published: time.Date(2026, 11, 20, 6, 15, 0, 0, time.UTC),
+					Tags: []string{"libya", "tripoli", "water-utilities"}},
+				{Title: "Coastal road reopens after repairs", Link: "https://tripolidesk.example/2026/11/coastal-road/",
+					Language: "en-gb", Published: time.Date(2026, 11, 19, 15, 40, 0, 0, time.UTC), Tags: []string{"libya", "transport"}},
+			},
+		},
+		{
+			name: "atom", contentType: "application/atom+xml", body: readFile(t, "atom.xml"),
+			src: fetch.Source{Name: "benghazi-notes"},
+			want: []store.Item{
+				{Title: "Port of Benghazi handles record grain shipment", Link: "https://benghazinotes.example/port-grain", Author: "Omar Fituri",
+					Language: "en", Published: time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC), Tags: []string{"benghazi", "economy"}},
+			},
+		},
+		{
+			name: "json feed", contentType: "application/feed+json", body: readFile(t, "feed.json"),
+			src: fetch.Source{Name: "fezzan-wire", Language: "fr"}, // the feed's own language wins
+			want: []store.Item{
+				{Title: "Sabha clinic opens a second ward", Link: "https://fezzanwire.example/sabha-clinic", Author: "Huda Mansour",
+					Language: "en", Published: time.Date(2026, 11, 19, 12, 0, 0, 0, time.UTC), Tags: []string{"health", "sabha"}},
+			},
+		},
+		{
+			name: "windows-1256 arabic rss", contentType: "text/xml", body: arabic,
+			src: fetch.Source{Name: "sirte-news", Tags: []string{"libya"}},
+			want: []store.Item{
+				{Title: "افتتاح مدرسة جديدة في سرت", Link: "https://sirtenews.example/school", Language: "ar",
+					Published: time.Date(2026, 11, 20, 7, 0, 0, 0, time.UTC), Tags: []string{"libya", "تعليم"}},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := openDB(t)
+			srv := serveFeed(t, tt.contentType, tt.body)
+			tt.src.URL = srv.URL + "/feed"
+			out, err := newFetcher(db).Fetch(context.Background(), tt.src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.New != len(tt.want) {
+				t.Errorf("new: got %d, want %d", out.New, len(tt.want))
+			}
+			got, err := db.Items(store.Query{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("stored %d items, want %d", len(got), len(tt.want))
+			}
+			for i, w := range tt.want {
+				g := got[i]
+				if g.Title != w.Title || g.Link != w.Link || g.Author != w.Author || g.Language != w.Language ||
+					!g.Published.Equal(w.Published) || !slices.Equal(g.Tags, w.Tags) {
+					t.Errorf("item %d:\n got %q %q %q %q %v %q\nwant %q %q %q %q %v %q", i,
+						g.Title, g.Link, g.Author, g.Language, g.Published, g.Tags,
+						w.Title, w.Link, w.Author, w.Language, w.Published, w.Tags)
+				}
+			}
+			if ua := srv.request(0).Header.Get("User-Agent"); !strings.HasPrefix(ua, "libyawire/") {
+				t.Errorf("User-Agent: got %q", ua)
+			}
+		})
+	}
+}
+
+func TestConditionalGet(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "libyawire.db")
+	srv := serveFeed(t, "application/rss+xml", readFile(t, "rss2.xml"))
+	src := fetch.Source{Name: "tripoli-desk", URL: srv.URL}
+
+	db, err := store.Open(path, &store.Options{Now: clock, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newFetcher(db).Fetch(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	if h := srv.request(0).Header; h.Get("If-None-Match") != "" || h.Get("If-Modified-Since") != "" {
+		t.Errorf("first request sent validators it cannot have: %v", h)
+	}
+	// Validators survive a restart.
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = store.Open(path, &store.Options{Now: clock, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	gen := db.Generation()
+	out, err := newFetcher(db).Fetch(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := srv.request(1).Header
+	if h.Get("If-None-Match") != `"v1"` || h.Get("If-Modified-Since") != "Fri, 20 Nov 2026 10:00:00 GMT" {
+		t.Errorf("second request validators: got %q %q", h.Get("If-None-Match"), h.Get("If-Modified-Since"))
+	}
+	if !out.NotModified || out.Status != http.StatusNotModified {
+		t.Errorf("got %+v, want a 304 outcome", out)
+	}
+	if db.Generation() != gen {
+		t.Error("a 304 changed the stories' generation")
+	}
+	st, err := db.State("tripoli-desk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Status != 304 || st.Error != "" || st.Items != 2 || !st.LastSuccess.Equal(now) {
+		t.Errorf("state after 304: %+v", st)
+	}
+
+	// A changed URL drops the old validators.
+	src.URL = srv.URL + "/moved"
+	if _, err := newFetcher(db).Fetch(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	if h := srv.request(2).Header; h.Get("If-None-Match") != "" {
+		t.Errorf("validators sent to a new URL: %q", h.Get("If-None-Match"))
+	}
+}
+
+func TestFailuresRecorded(t *testing.T) {
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+		status  int
+		errText string
+	}{
+		{"404", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) }, 404, "HTTP 404 Not Found"},
+		{"500", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "boom", 500) }, 500, "HTTP 500 Internal Server Error"},
+		{"html page", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.Write([]byte("<!doctype html><html><body>Welcome</body></html>"))
+		}, 200, "parse"},
+		{"too large", func(w http.ResponseWriter, r *http.Request) {
+			w.Write(readFile(t, "rss2.xml"))
+			w.Write([]byte(strings.Repeat("<!-- padding -->", 1000)))
+		}, 200, "body larger than 1 KiB"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := openDB(t)
+			bad := httptest.NewServer(tt.handler)
+			defer bad.Close()
+			good := serveFeed(t, "application/atom+xml", readFile(t, "atom.xml"))
+			f := fetch.New(db, fetch.Options{Now: clock, MaxBody: 1024 + 512})
+			if tt.name == "too large" {
+				f = fetch.New(db, fetch.Options{Now: clock, MaxBody: 1024})
+			}
+			_, err := f.Fetch(context.Background(), fetch.Source{Name: "bad", URL: bad.URL})
+			if err == nil || !strings.Contains(err.Error(), tt.errText) {
+				t.Fatalf("got error %v, want one containing %q", err, tt.errText)
+			}
+			st, _ := db.State("bad")
+			if st.Status != tt.status || st.Failures != 1 || !strings.Contains(st.Error, tt.errText) || !st.LastFetch.Equal(now) {
+				t.Errorf("state: %+v", st)
+			}
+			if _, err := f.Fetch(context.Background(), fetch.Source{Name: "bad", URL: bad.URL}); err == nil {
+				t.Fatal("second fetch succeeded")
+			}
+			if st, _ := db.State("bad"); st.Failures != 2 {
+				t.Errorf("consecutive failures: got %d, want 2", st.Failures)
+			}
+			// The next source is unaffected.
+			if _, err := f.Fetch(context.Background(), fetch.Source{Name: "good", URL: good.URL}); err != nil {
+				t.Errorf("good source after a bad one: %v", err)
+			}
+			if items, _ := db.Items(store.Query{}); len(items) != 1 {
+				t.Errorf("stored %d items, want the good source's 1", len(items))
+			}
+		})
+	}
+}
+
+func TestKeepDrop(t *testing.T) {
+	db := openDB(t)
+	srv := serveFeed(t, "application/rss+xml", readFile(t, "rss2.xml"))
+	src := fetch.Source{Name: "desk", URL: srv.URL, Keep: []string{"tripoli", "transport"}, Drop: []string{"water-utilities"}}
+	out, err := newFetcher(db).Fetch(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.New != 1 || out.Dropped != 1 {
+		t.Errorf("got %+v, want 1 new and 1 dropped", out)
+	}
+	items, _ := db.Items(store.Query{})
+	if len(items) != 1 || items[0].Title != "Coastal road reopens after repairs" {
+		t.Errorf("kept %v", items)
+	}
+	if st, _ := db.State("desk"); st.Dropped != 1 {
+		t.Errorf("dropped count in state: %d", st.Dropped)
+	}
+}
+
+func TestSlug(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Tripoli", "tripoli"},
+		{"Water & Utilities", "water-utilities"},
+		{"  World/Africa  ", "world-africa"},
+		{"أخبار ليبيا", "أخبار-ليبيا"},
+		{"--", ""},
+		{"COVID-19", "covid-19"},
+	}
+	for _, tt := range tests {
+		if got := fetch.Slug(tt.in); got != tt.want {
+			t.Errorf("Slug(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,163 @@
+package fetch_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/libyawire/libyawire/fetch"
+)
+
+// recorder is a FetchFunc that counts calls per source and the most calls in
+// flight at once, in all and per host.
+type recorder struct {
+	mu          sync.Mutex
+	calls       map[string]int
+	inFlight    int
+	maxInFlight int
+	perHost     map[string]int
+	maxPerHost  int
+	work        time.Duration // how long each fetch takes, in the bubble's time
+}
+
+func (r *recorder) fetch(ctx context.Context, src fetch.Source) (fetch.Outcome, error) {
+	host := src.URL[:len("http://a")]
+	r.mu.Lock()
+	r.calls[src.Name]++
+	r.inFlight++
+	r.perHost[host]++
+	r.maxInFlight = max(r.maxInFlight, r.inFlight)
+	r.maxPerHost = max(r.maxPerHost, r.perHost[host])
+	r.mu.Unlock()
+	select {
+	case <-time.After(r.work):
+	case <-ctx.Done():
+	}
+	r.mu.Lock()
+	r.inFlight--
+	r.perHost[host]--
+	r.mu.Unlock()
+	return fetch.Outcome{Status: 200}, ctx.Err()
+}
+
+func (r *recorder) count(name string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.calls[name]
+}
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func sources() []fetch.Source {
+	return []fetch.Source{
+		{Name: "a1", URL: "http://a/1", Schedule: "@every 10m"},
+		{Name: "a2", URL: "http://a/2", Schedule: "@every 10m"},
+		{Name: "a3", URL: "http://a/3", Schedule: "@every 10m"},
+		{Name: "b1", URL: "http://b/1", Schedule: "@every 30m"},
+		{Name: "c1", URL: "http://c/1", Schedule: "@every 30m"},
+	}
+}
+
+func TestSchedulerRunsAtStartAndOnSchedule(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := &recorder{calls: map[string]int{}, perHost: map[string]int{}, work: time.Second}
+		s, err := fetch.NewScheduler(r.fetch, sources(), fetch.Limits{Concurrency: 3, PerHost: 2}, nil, quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Start()
+		time.Sleep(time.Minute) // in the bubble: the start-up round is done
+		synctest.Wait()
+		for _, src := range sources() {
+			if got := r.count(src.Name); got != 1 {
+				t.Errorf("%s: %d fetches after start, want 1", src.Name, got)
+			}
+		}
+		time.Sleep(30 * time.Minute)
+		synctest.Wait()
+		if got := r.count("a1"); got != 4 {
+			t.Errorf("a1 (@every 10m): %d fetches after 31m, want 4", got)
+		}
+		if got := r.count("b1"); got != 2 {
+			t.Errorf("b1 (@every 30m): %d fetches after 31m, want 2", got)
+		}
+		if r.maxInFlight > 3 || r.maxPerHost > 2 {
+			t.Errorf("in flight at most %d (limit 3), per host %d (limit 2)", r.maxInFlight, r.maxPerHost)
+		}
+		if r.maxInFlight < 2 {
+			t.Errorf("at most %d in flight: fetches did not run side by side", r.maxInFlight)
+		}
+		s.Stop(context.Background())
+		if s.Running() {
+			t.Error("running after Stop")
+		}
+	})
+}
+
+func TestSchedulerStopWaitsThenCancels(t *testing.T) {
+	tests := []struct {
+		name     string
+		work     time.Duration
+		grace    time.Duration
+		wantTook time.Duration
+	}{
+		{"fetch finishes within grace", 5 * time.Second, 10 * time.Second, 5 * time.Second},
+		{"fetch outlasts grace", time.Hour, 2 * time.Second, 2 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				r := &recorder{calls: map[string]int{}, perHost: map[string]int{}, work: tt.work}
+				srcs := sources()[:1]
+				s, err := fetch.NewScheduler(r.fetch, srcs, fetch.Limits{Concurrency: 1}, nil, quiet)
+				if err != nil {
+					t.Fatal(err)
+				}
+				s.Start()
+				synctest.Wait() // the fetch is in flight
+				start := time.Now()
+				ctx, cancel := context.WithTimeout(context.Background(), tt.grace)
+				defer cancel()
+				s.Stop(ctx)
+				if took := time.Since(start); took != tt.wantTook {
+					t.Errorf("Stop took %v, want %v", took, tt.wantTook)
+				}
+				if r.inFlight != 0 {
+					t.Errorf("%d fetches still in flight after Stop", r.inFlight)
+				}
+			})
+		})
+	}
+}
+
+func TestSchedulerRejectsBadSpec(t *testing.T) {
+	_, err := fetch.NewScheduler(nil, []fetch.Source{{Name: "x", URL: "http://x", Schedule: "@evry 5m"}}, fetch.Limits{}, nil, quiet)
+	if err == nil {
+		t.Fatal("a bad cron spec was accepted")
+	}
+}
+
+func TestParseSchedule(t *testing.T) {
+	tests := []struct {
+		spec string
+		want time.Duration
+		ok   bool
+	}{
+		{"@every 15m", 15 * time.Minute, true},
+		{"@hourly", time.Hour, true},
+		{"*/5 * * * *", 5 * time.Minute, true},
+		{"@every 30s", 0, false},
+		{"@evry 5m", 0, false},
+		{"* * *", 0, false},
+	}
+	for _, tt := range tests {
+		got, err := fetch.ParseSchedule(tt.spec)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("ParseSchedule(%q) = %v, %v; want %v, ok=%v", tt.spec, got, err, tt.want, tt.ok)
+		}
+	}
+}
