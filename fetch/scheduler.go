@@ -40,10 +40,10 @@ type Scheduler struct {
 	busy    map[string]bool
 	running bool
 
-	ctx    context.Context // cancelled to abort fetches in flight
-	cancel context.CancelFunc
-	quit   chan struct{} // closed by Stop: queued runs give up
-	wg     sync.WaitGroup
+	ctx     context.Context // cancelled to abort fetches in flight
+	cancel  context.CancelFunc
+	quit    chan struct{} // closed by Stop: queued runs give up
+	wg      sync.WaitGroup
 	perHost int
 }
 
