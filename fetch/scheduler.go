@@ -170,7 +170,7 @@ func (s *Scheduler) run(src Source) {
 	case err != nil:
 		s.log.Warn("fetch failed", "source", src.Name, "status", out.Status, "took", out.Took.Round(time.Millisecond), "err", err)
 	case out.NotModified:
-		s.log.Debug("fetched", "source", src.Name, "status", out.Status, "took", out.Took.Round(time.Millisecond))
+		s.log.Debug("not modified", "source", src.Name, "status", out.Status, "took", out.Took.Round(time.Millisecond))
 	default:
 		s.log.Info("fetched", "source", src.Name, "status", out.Status, "items", out.Items, "new", out.New,
 			"updated", out.Updated, "dropped", out.Dropped, "took", out.Took.Round(time.Millisecond))
