@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
@@ -249,7 +250,7 @@ func (db *DB) Tags() ([]TagCount, error) {
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketCounts).Cursor()
 		prefix := []byte("t/")
-		for k, v := c.Seek(prefix); k != nil && len(k) >= 2 && string(k[:2]) == "t/"; k, v = c.Next() {
+		for k, v := c.Seek(prefix); bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			if n := binary.BigEndian.Uint64(v); n > 0 {
 				tags = append(tags, TagCount{Slug: string(k[2:]), Count: int(n)})
 			}
