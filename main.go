@@ -1,0 +1,227 @@
+// Command libyawire pulls Libya news feeds on a schedule, keeps each story
+// once, tags it, and republishes one merged, filterable feed over HTTP.
+//
+//	libyawire [-config FILE]          run the daemon (default FILE: ./config.yaml)
+//	libyawire check [-config FILE]    validate the configuration
+//	libyawire version                 print the version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/libyawire/libyawire/fetch"
+	"github.com/libyawire/libyawire/publish"
+	"github.com/libyawire/libyawire/store"
+)
+
+// version is set at build time with -ldflags "-X main.version=1.2.3".
+var version = "0.1.0-dev"
+
+// Grace periods at shutdown.
+const (
+	serverGrace = 5 * time.Second  // for requests in flight
+	fetchGrace  = 15 * time.Second // for fetches in flight; then they are cancelled
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage:
+  libyawire [-config FILE]          run the daemon (default FILE: ./config.yaml)
+  libyawire check [-config FILE]    validate FILE; print FILE:LINE: what is wrong
+  libyawire version                 print the version
+
+Environment:
+  LIBYAWIRE_DATABASE   overrides the config's database path (the systemd unit sets it)
+  LIBYAWIRE_LOG        debug, info, warn or error (default info)
+`
+
+// run is the whole program: it parses args, runs the command and returns
+// when the command is done or ctx is cancelled.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("libyawire", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	configPath := fs.String("config", "config.yaml", "the configuration `file`")
+	// Flags may come before or after the command.
+	if err := fs.Parse(args); err != nil {
+		return errUsage(err)
+	}
+	cmd := ""
+	if fs.NArg() > 0 {
+		cmd = fs.Arg(0)
+		if err := fs.Parse(fs.Args()[1:]); err != nil {
+			return errUsage(err)
+		}
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q\n%s", fs.Arg(0), usage)
+	}
+
+	switch cmd {
+	case "":
+		cfg, err := LoadConfig(*configPath)
+		if err != nil {
+			return err
+		}
+		return serve(ctx, cfg, getenv, stderr)
+	case "check":
+		cfg, err := LoadConfig(*configPath)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s: ok: %d sources, %d tag rules\n", *configPath, len(cfg.Sources), len(cfg.Tags))
+		return nil
+	case "version":
+		fmt.Fprintf(stdout, "libyawire %s\n", version)
+		return nil
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+func errUsage(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return fmt.Errorf("%w\n%s", err, usage)
+}
+
+// serve runs the daemon: the store, the scheduler and the HTTP server, until
+// ctx is cancelled; then it stops them in reverse order.
+func serve(ctx context.Context, cfg *Config, getenv func(string) string, stderr io.Writer) error {
+	logger, err := newLogger(getenv("LIBYAWIRE_LOG"), stderr)
+	if err != nil {
+		return err
+	}
+	dbPath := cfg.Database
+	if p := getenv("LIBYAWIRE_DATABASE"); p != "" {
+		dbPath = p
+	}
+	db, err := store.Open(dbPath, nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := db.Close(); err != nil {
+			logger.Error("closing the database", "err", err)
+		}
+	}()
+
+	fetcher := fetch.New(db, fetch.Options{
+		UserAgent: cfg.UserAgent(version),
+		Timeout:   cfg.Fetch.Timeout,
+		MaxBody:   int64(cfg.Fetch.MaxBody),
+	})
+	sched, err := fetch.NewScheduler(fetcher.Fetch, fetchSources(cfg), fetch.Limits{
+		Concurrency: cfg.Fetch.Concurrency,
+		PerHost:     cfg.Fetch.PerHost,
+	}, db, logger)
+	if err != nil {
+		return err
+	}
+
+	handler := publish.NewServer(db, publishOptions(cfg, sched), logger)
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	logger.Info("listening", "addr", ln.Addr().String(), "database", dbPath, "sources", len(cfg.Sources), "version", version)
+	sched.Start()
+
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting down")
+	case err = <-served:
+		err = fmt.Errorf("http server: %w", err)
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), serverGrace)
+	defer cancel()
+	if serr := srv.Shutdown(shutdownCtx); serr != nil {
+		logger.Warn("requests still in flight at shutdown", "err", serr)
+	}
+	fetchCtx, cancelFetch := context.WithTimeout(context.Background(), fetchGrace)
+	defer cancelFetch()
+	sched.Stop(fetchCtx)
+	return err
+}
+
+// fetchSources converts the configured sources for the fetcher.
+func fetchSources(cfg *Config) []fetch.Source {
+	out := make([]fetch.Source, len(cfg.Sources))
+	for i, s := range cfg.Sources {
+		out[i] = fetch.Source{
+			Name:     s.Name,
+			Title:    s.Title,
+			URL:      s.URL,
+			Schedule: s.Schedule,
+			Tags:     s.Tags,
+			Keep:     s.Keep,
+			Drop:     s.Drop,
+			Language: s.Language,
+		}
+	}
+	return out
+}
+
+func publishOptions(cfg *Config, sched *fetch.Scheduler) publish.Options {
+	opts := publish.Options{
+		BaseURL:     strings.TrimRight(cfg.BaseURL, "/"),
+		Title:       cfg.Feed.Title,
+		Description: cfg.Feed.Description,
+		Items:       cfg.Feed.Items,
+		TagTitles:   map[string]string{},
+		Version:     version,
+		Healthy: func() error {
+			if !sched.Running() {
+				return errors.New("the scheduler is not running")
+			}
+			return nil
+		},
+	}
+	for _, s := range cfg.Sources {
+		opts.Sources = append(opts.Sources, publish.Source{Name: s.Name, Title: s.Title, URL: s.URL})
+	}
+	for _, r := range cfg.Tags {
+		opts.TagTitles[r.Slug] = r.Title
+	}
+	return opts
+}
+
+func newLogger(level string, w io.Writer) (*slog.Logger, error) {
+	var l slog.Level
+	if level != "" {
+		if err := l.UnmarshalText([]byte(level)); err != nil {
+			return nil, fmt.Errorf("LIBYAWIRE_LOG=%q: want debug, info, warn or error", level)
+		}
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}

@@ -1,0 +1,365 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// logWatch is the daemon's stderr in a test: it keeps every line and tells
+// the test, over channels, when the daemon listens and when a fetch ends.
+type logWatch struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	partial []byte
+	addr    chan string
+	fetched chan string // the source of each finished fetch, failed or not
+}
+
+func newLogWatch() *logWatch {
+	return &logWatch{addr: make(chan string, 1), fetched: make(chan string, 100)}
+}
+
+var (
+	addrRe   = regexp.MustCompile(`msg=listening addr=(\S+)`)
+	fetchRe  = regexp.MustCompile(`msg="?(?:fetched|fetch failed|not modified)"? source=(\S+)`)
+	waitTime = 20 * time.Second // a bound for failure, not a wait for success
+)
+
+func (w *logWatch) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	w.partial = append(w.partial, p...)
+	for {
+		i := bytes.IndexByte(w.partial, '\n')
+		if i < 0 {
+			break
+		}
+		line := string(w.partial[:i])
+		w.partial = w.partial[i+1:]
+		if m := addrRe.FindStringSubmatch(line); m != nil {
+			w.addr <- m[1]
+		}
+		if m := fetchRe.FindStringSubmatch(line); m != nil {
+			w.fetched <- m[1]
+		}
+	}
+	return len(p), nil
+}
+
+func (w *logWatch) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// daemon is a running `libyawire -config FILE` inside the test process.
+type daemon struct {
+	t    *testing.T
+	base string
+	log  *logWatch
+	stop func() error
+}
+
+// startDaemon runs the real wiring and waits until it listens and has
+// fetched every one of nSources once.
+func startDaemon(t *testing.T, configPath string, nSources int) *daemon {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	lw := newLogWatch()
+	done := make(chan error, 1)
+	go func() {
+		getenv := func(k string) string {
+			if k == "LIBYAWIRE_LOG" {
+				return "debug" // 304s are logged at debug, and the test waits for them
+			}
+			return ""
+		}
+		done <- run(ctx, []string{"-config", configPath}, getenv, io.Discard, lw)
+	}()
+	d := &daemon{t: t, log: lw}
+	d.stop = func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(waitTime):
+			t.Fatalf("daemon did not stop; log:\n%s", lw)
+			return nil
+		}
+	}
+	select {
+	case addr := <-lw.addr:
+		d.base = "http://" + addr
+	case err := <-done:
+		t.Fatalf("daemon exited: %v\nlog:\n%s", err, lw)
+	case <-time.After(waitTime):
+		t.Fatalf("daemon did not listen; log:\n%s", lw)
+	}
+	for i := 0; i < nSources; i++ {
+		select {
+		case <-lw.fetched:
+		case <-time.After(waitTime):
+			t.Fatalf("only %d of %d sources fetched; log:\n%s", i, nSources, lw)
+		}
+	}
+	return d
+}
+
+func (d *daemon) get(path string) (*http.Response, []byte) {
+	d.t.Helper()
+	resp, err := http.Get(d.base + path)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	return resp, body
+}
+
+// jsonFeed is the part of a JSON Feed the end-to-end test reads.
+type jsonFeed struct {
+	Version string `json:"version"`
+	Items   []struct {
+		ID    string   `json:"id"`
+		URL   string   `json:"url"`
+		Title string   `json:"title"`
+		Tags  []string `json:"tags"`
+	} `json:"items"`
+}
+
+func (d *daemon) feed(path string) jsonFeed {
+	d.t.Helper()
+	resp, body := d.get(path)
+	if resp.StatusCode != http.StatusOK {
+		d.t.Fatalf("GET %s: %s: %s", path, resp.Status, body)
+	}
+	var f jsonFeed
+	if err := json.Unmarshal(body, &f); err != nil {
+		d.t.Fatalf("GET %s: %v\n%s", path, err, body)
+	}
+	return f
+}
+
+const (
+	e2eRSS = `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Herald test</title><link>https://herald.example/</link><description>t</description>
+<item><title>Sirte power plant back online</title><link>https://herald.example/sirte-power/</link><guid isPermaLink="false">h-1</guid><pubDate>Mon, 23 Nov 2026 08:00:00 +0000</pubDate><category>Energy</category><description>Two turbines restarted.</description></item>
+<item><title>Derna bridge tender opens</title><link>https://herald.example/derna-bridge</link><guid isPermaLink="false">h-2</guid><pubDate>Mon, 23 Nov 2026 07:00:00 +0000</pubDate><description>Bids close in January.</description></item>
+</channel></rss>`
+	e2eAtom = `<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Wire test</title><id>urn:test:wire</id><updated>2026-11-23T09:00:00Z</updated>
+<entry><title>Libya: Sirte power plant back online</title><id>urn:test:wire:9</id><link href="http://HERALD.example/sirte-power?utm_source=wire"/><updated>2026-11-23T08:30:00Z</updated><category term="Africa"/><summary>Copy of the Herald story.</summary></entry>
+<entry><title>Kufra convoy reaches the border</title><id>urn:test:wire:10</id><link href="https://wire.example/kufra-convoy"/><updated>2026-11-23T06:00:00Z</updated><summary>Aid trucks arrived.</summary></entry>
+</feed>`
+	e2eJSON = `{"version":"https://jsonfeed.org/version/1.1","title":"Arabic test","language":"ar","items":[
+{"id":"ar-1","url":"https://arabic.example/1","title":"افتتاح مدرسة في سبها","content_text":"خبر تجريبي","date_published":"2026-11-23T05:00:00Z","tags":["تعليم"]}]}`
+)
+
+func serveString(t *testing.T, contentType, body string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", contentType)
+		w.Header().Set("ETag", `"e2e"`)
+		if r.Header.Get("If-None-Match") == `"e2e"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		io.WriteString(w, body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func writeE2EConfig(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	broken := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(broken.Close)
+	cfg := fmt.Sprintf(`listen: 127.0.0.1:0
+database: e2e.db
+schedule: "@every 1h"
+tags:
+  - slug: libya
+    match: [Libya]
+sources:
+  - name: herald
+    url: %s
+    tags: [libya]
+  - name: wire
+    url: %s
+  - name: arabic
+    url: %s
+    tags: [libya]
+  - name: broken
+    url: %s
+`, serveString(t, "application/rss+xml", e2eRSS), serveString(t, "application/atom+xml", e2eAtom),
+		serveString(t, "application/feed+json", e2eJSON), broken.URL)
+	path := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestEndToEnd(t *testing.T) {
+	configPath := writeE2EConfig(t)
+	d := startDaemon(t, configPath, 4)
+
+	if resp, body := d.get("/healthz"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("healthz: %s %s", resp.Status, body)
+	}
+	f := d.feed("/feed.json")
+	var got []string
+	ids := map[string]string{}
+	for _, it := range f.Items {
+		got = append(got, it.Title)
+		ids[it.Title] = it.ID
+	}
+	// The Sirte story comes once, though two sources carried it; its title
+	// is that of whichever source was stored first.
+	sirteTitle := "Sirte power plant back online"
+	if len(got) > 0 && got[0] == "Libya: "+sirteTitle {
+		sirteTitle = got[0]
+	}
+	want := []string{sirteTitle, "Derna bridge tender opens", "Kufra convoy reaches the border", "افتتاح مدرسة في سبها"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("merged feed, newest first:\n got %q\nwant %q", got, want)
+	}
+	// The wire's copy of the Sirte story added its tag to the story.
+	sirte := d.feed("/feed.json?tag=africa")
+	if len(sirte.Items) != 1 || sirte.Items[0].Title != sirteTitle {
+		t.Errorf("tag=africa: got %+v", sirte.Items)
+	}
+	if bySource := d.feed("/feed.json?source=wire"); len(bySource.Items) != 2 {
+		t.Errorf("source=wire: got %d stories, want 2", len(bySource.Items))
+	}
+	if tagged := d.feed("/tags/libya.json"); len(tagged.Items) != 3 {
+		t.Errorf("/tags/libya.json: got %d stories, want 3", len(tagged.Items))
+	}
+	for _, path := range []string{"/feed.rss", "/feed.atom"} {
+		resp, body := d.get(path)
+		if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte("Sirte power plant back online")) || !bytes.Contains(body, []byte("Kufra")) {
+			t.Errorf("GET %s: %s\n%.300s", path, resp.Status, body)
+		}
+	}
+
+	resp, body := d.get("/api/sources")
+	var sources []struct {
+		Name   string `json:"name"`
+		Status int    `json:"status"`
+		Error  string `json:"error"`
+	}
+	if err := json.Unmarshal(body, &sources); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("api/sources: %s %v\n%s", resp.Status, err, body)
+	}
+	sort.Slice(sources, func(i, j int) bool { return sources[i].Name < sources[j].Name })
+	if len(sources) != 4 || sources[1].Name != "broken" || sources[1].Status != 404 || sources[1].Error == "" {
+		t.Errorf("api/sources: %+v", sources)
+	}
+
+	if err := d.stop(); err != nil {
+		t.Fatalf("run returned %v after cancel", err)
+	}
+
+	// A restart on the same database keeps every story's id.
+	d = startDaemon(t, configPath, 4)
+	defer d.stop()
+	for _, it := range d.feed("/feed.json").Items {
+		if ids[it.Title] != it.ID {
+			t.Errorf("%q: id %q after restart, was %q", it.Title, it.ID, ids[it.Title])
+		}
+	}
+	if n := len(d.feed("/feed.json").Items); n != len(want) {
+		t.Errorf("after restart: %d stories, want %d", n, len(want))
+	}
+}
+
+func TestCommands(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("listen: 127.0.0.1:8080\nsources:\n  - name: x\n    url: https://example.ly/feed\n    schedule: \"@evry 5m\"\n"), 0o644)
+	tests := []struct {
+		args    []string
+		wantErr string
+		wantOut string
+	}{
+		{[]string{"version"}, "", "libyawire " + version},
+		{[]string{"check", "-config", "config.yaml"}, "", "config.yaml: ok"},
+		{[]string{"-config", "config.yaml", "check"}, "", "config.yaml: ok"},
+		{[]string{"check", "-config", bad}, bad + ":5:", ""},
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`, ""},
+		{[]string{"check", "-nosuchflag"}, "flag provided but not defined", ""},
+	}
+	for _, tt := range tests {
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), tt.args, func(string) string { return "" }, &out, &errOut)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("%v: got error %v, want one containing %q", tt.args, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || !strings.Contains(out.String(), tt.wantOut) {
+			t.Errorf("%v: got %q, %v; want output containing %q", tt.args, out.String(), err, tt.wantOut)
+		}
+	}
+}
+
+// TestSystemdUnit checks the shipped unit with systemd-analyze verify, its
+// ExecStart pointed at an executable that exists here.
+func TestSystemdUnit(t *testing.T) {
+	analyze, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		requireInCI(t, "systemd-analyze", "apt-get install systemd")
+	}
+	unit, err := os.ReadFile("systemd/libyawire.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"-config /etc/libyawire/config.yaml", "StateDirectory=libyawire", "Restart=on-failure"} {
+		if !bytes.Contains(unit, []byte(want)) {
+			t.Errorf("unit lacks %q", want)
+		}
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit = bytes.ReplaceAll(unit, []byte("/usr/local/bin/libyawire"), []byte(self))
+	path := filepath.Join(t.TempDir(), "libyawire.service")
+	if err := os.WriteFile(path, unit, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(analyze, "verify", path).CombinedOutput()
+	if err != nil || len(bytes.TrimSpace(out)) > 0 {
+		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+	}
+}
+
+// requireInCI skips a test that needs a program this machine lacks, except
+// in CI, where .ci/run installs it and its absence is a failure.
+func requireInCI(t *testing.T, program, install string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s is missing in CI; .ci/run must install it (%s)", program, install)
+	}
+	t.Skipf("%s not installed (%s)", program, install)
+}

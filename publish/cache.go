@@ -1,0 +1,128 @@
+package publish
+
+import (
+	"bytes"
+	"compress/gzip"
+	"sync"
+	"time"
+)
+
+// maxCacheEntries bounds the rendered responses kept for one generation.
+// Subscribers poll a few dozen distinct URLs; the bound only guards against
+// someone walking through every combination of parameters.
+const maxCacheEntries = 512
+
+// rendered is one feed response, ready to send again and again.
+type rendered struct {
+	body         []byte
+	etag         string    // quoted, strong
+	gzETag       string    // the gzipped body's: etag with "-gz" inside the quotes
+	lastModified time.Time // zero when unknown
+
+	gzOnce sync.Once
+	gz     []byte // body, gzipped on first demand
+}
+
+func newRendered(body []byte, lastModified time.Time) *rendered {
+	etag := bodyETag(body)
+	return &rendered{
+		body:         body,
+		etag:         etag,
+		gzETag:       etag[:len(etag)-1] + `-gz"`,
+		lastModified: lastModified,
+	}
+}
+
+// gzipped returns the gzipped body, compressing it the first time only.
+func (r *rendered) gzipped() []byte {
+	r.gzOnce.Do(func() {
+		var buf bytes.Buffer
+		buf.Grow(len(r.body) / 4)
+		zw := gzipWriters.Get().(*gzip.Writer)
+		zw.Reset(&buf)
+		// Writes to a bytes.Buffer do not fail.
+		zw.Write(r.body)
+		zw.Close()
+		gzipWriters.Put(zw)
+		r.gz = buf.Bytes()
+	})
+	return r.gz
+}
+
+// gzipWriters recycles compressors, whose set-up costs more than
+// compressing a typical feed.
+var gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
+
+// cache holds the responses rendered for one store generation. A change of
+// generation (new stories, changed source states) empties it.
+type cache struct {
+	mu      sync.Mutex
+	max     int
+	gen     uint64
+	feeds   map[string]*rendered // by path and canonical query
+	sources map[string]sourceInfo
+}
+
+func newCache(max int) *cache {
+	return &cache{max: max, feeds: make(map[string]*rendered)}
+}
+
+// sync drops everything when gen is not the generation the cache holds.
+// The caller holds c.mu.
+func (c *cache) sync(gen uint64) {
+	if gen != c.gen {
+		c.gen = gen
+		clear(c.feeds)
+		c.sources = nil
+	}
+}
+
+// feed returns the response cached under key for generation gen, or nil.
+func (c *cache) feed(gen uint64, key string) *rendered {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sync(gen)
+	return c.feeds[key]
+}
+
+// putFeed caches r under key for generation gen. A response rendered for a
+// generation that has since passed is not kept. When the cache is full an
+// arbitrary entry makes room.
+func (c *cache) putFeed(gen uint64, key string, r *rendered) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	if _, ok := c.feeds[key]; !ok && len(c.feeds) >= c.max {
+		for k := range c.feeds {
+			delete(c.feeds, k)
+			break
+		}
+	}
+	c.feeds[key] = r
+}
+
+// sourceInfo returns the source details cached for generation gen, or nil.
+func (c *cache) sourceInfo(gen uint64) map[string]sourceInfo {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sync(gen)
+	return c.sources
+}
+
+func (c *cache) putSourceInfo(gen uint64, m map[string]sourceInfo) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen == c.gen {
+		c.sources = m
+	}
+}
+
+// reset empties the cache; the benchmark uses it to measure a cold render.
+func (c *cache) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.feeds)
+	c.sources = nil
+}

@@ -1,0 +1,129 @@
+package publish
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// format is one of the three feed formats.
+type format int
+
+const (
+	formatRSS format = iota
+	formatAtom
+	formatJSON
+)
+
+var formats = [...]struct {
+	ext         string
+	contentType string
+}{
+	formatRSS:  {".rss", "application/rss+xml; charset=utf-8"},
+	formatAtom: {".atom", "application/atom+xml; charset=utf-8"},
+	formatJSON: {".json", "application/feed+json; charset=utf-8"},
+}
+
+// handleFeed serves the merged feed, filtered by the query, in format f.
+func handleFeed(s *server, f format) http.Handler {
+	path := "/feed" + formats[f].ext
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.serveFeed(w, r, f, path, nil)
+	})
+}
+
+// handleTagFeed serves /tags/{slug}.rss, .atom and .json: the same as the
+// merged feed with ?tag={slug} added. An unknown extension is 404.
+func handleTagFeed(s *server) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		file := r.PathValue("file")
+		i := strings.LastIndexByte(file, '.')
+		if i <= 0 {
+			http.NotFound(w, r)
+			return
+		}
+		f := -1
+		for j, fi := range formats {
+			if file[i:] == fi.ext {
+				f = j
+			}
+		}
+		if f < 0 {
+			http.NotFound(w, r)
+			return
+		}
+		group, err := slugList("tag", file[:i])
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		path := "/tags/" + url.PathEscape(strings.Join(group, ",")) + file[i:]
+		s.serveFeed(w, r, format(f), path, group)
+	})
+}
+
+// serveFeed answers a feed request from the cache, rendering on a miss.
+// path is the canonical path, which with the canonical query keys the cache
+// and makes the feed's self link; pathTags is the tag group the path names.
+func (s *server) serveFeed(w http.ResponseWriter, r *http.Request, f format, path string, pathTags []string) {
+	flt, err := parseFilter(r.URL.Query(), s.opts.Items)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	flt.pathTags = pathTags
+	key := path
+	if q := flt.encode(); q != "" {
+		key += "?" + q
+	}
+
+	// The generation is read before the stories, so that a response is
+	// never cached under a generation newer than its content.
+	gen := s.db.Generation()
+	resp := s.cache.feed(gen, key)
+	if resp == nil {
+		resp, err = s.render(gen, f, flt, s.base+key)
+		if err != nil {
+			s.logger.Error("render feed", "url", key, "err", err)
+			http.Error(w, "The feed could not be rendered; the server log says why.", http.StatusInternalServerError)
+			return
+		}
+		s.cache.putFeed(gen, key, resp)
+	}
+	serveRendered(w, r, formats[f].contentType, resp)
+}
+
+// render reads the stories flt selects and renders them in format f.
+func (s *server) render(gen uint64, f format, flt filter, self string) (*rendered, error) {
+	q := flt.query()
+	if flt.Q != "" {
+		q.Limit = searchScan
+	}
+	items, err := s.db.Items(q)
+	if err != nil {
+		return nil, fmt.Errorf("read stories: %w", err)
+	}
+	if flt.Q != "" {
+		items = search(items, flt.Q, flt.Limit)
+	}
+	sources, err := s.sourceInfo(gen)
+	if err != nil {
+		return nil, err
+	}
+	p := s.newPage(flt, items, sources, self)
+
+	var body []byte
+	switch f {
+	case formatRSS:
+		body, err = renderRSS(p)
+	case formatAtom:
+		body, err = renderAtom(p)
+	case formatJSON:
+		body, err = renderJSON(p)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", formats[f].ext, err)
+	}
+	return newRendered(body, p.lastModified), nil
+}

@@ -1,0 +1,184 @@
+package publish
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/feeds"
+
+	"github.com/libyawire/libyawire/store"
+)
+
+// page is one feed response before it takes a format: a gorilla feed
+// carrying what all three formats share, and per item what gorilla's
+// types have no room for.
+type page struct {
+	feed         *feeds.Feed
+	self         string    // this document's URL
+	home         string    // the HTML page's URL
+	lang         string    // the lang filter, if any
+	generator    string    // "libyawire VERSION"
+	tagScheme    string    // the IRI under which tag slugs live
+	lastModified time.Time // when the stories last changed; zero when unknown
+	entries      []entry   // parallel to feed.Items
+}
+
+// entry is what a feed item carries beyond gorilla's feeds.Item.
+type entry struct {
+	summary  string     // HTML, cleaned; may be empty
+	content  string     // HTML, cleaned; may be empty
+	author   string     // may be empty
+	language string     // may be empty
+	tags     []category // sorted by slug
+	copies   []copyRef  // first the outlet that stored the story
+}
+
+type category struct{ slug, title string }
+
+// copyRef is one outlet's copy of a story, with what is known about the
+// outlet.
+type copyRef struct {
+	source string // the source's name
+	link   string // the story at this outlet
+	sourceInfo
+}
+
+// sourceInfo is what the feeds say about a source.
+type sourceInfo struct {
+	title string // configured title, else the feed's own, else the name
+	url   string // the feed's URL; empty for a source no longer configured
+	home  string // the feed's own link to its site, when known
+}
+
+// sourceInfo returns the sources' details, cleaned for XML, from the
+// configuration and the store's source states. They are cached with the
+// feeds; the store's generation moves with stories, not with source state,
+// so a feed's changed title shows with its next new story.
+func (s *server) sourceInfo(gen uint64) (map[string]sourceInfo, error) {
+	if m := s.cache.sourceInfo(gen); m != nil {
+		return m, nil
+	}
+	states, err := s.db.States()
+	if err != nil {
+		return nil, fmt.Errorf("read source states: %w", err)
+	}
+	m := make(map[string]sourceInfo, len(states)+len(s.opts.Sources))
+	for _, st := range states {
+		m[st.Name] = sourceInfo{title: st.FeedTitle, home: st.FeedLink}
+	}
+	for _, src := range s.opts.Sources {
+		si := m[src.Name]
+		si.url = src.URL
+		if src.Title != "" {
+			si.title = src.Title
+		}
+		m[src.Name] = si
+	}
+	for name, si := range m {
+		if si.title == "" {
+			si.title = name
+		}
+		m[name] = sourceInfo{title: xmlText(si.title), url: xmlText(si.url), home: xmlText(si.home)}
+	}
+	s.cache.putSourceInfo(gen, m)
+	return m, nil
+}
+
+// newPage converts stories to a page. Every text is cleaned for XML here,
+// once, so that no format can emit a character XML 1.0 forbids.
+func (s *server) newPage(flt filter, items []store.Item, sources map[string]sourceInfo, self string) *page {
+	title, desc := s.describe(flt, sources)
+	p := &page{
+		feed: &feeds.Feed{
+			Title:       xmlText(title),
+			Description: xmlText(desc),
+			Link:        &feeds.Link{Href: xmlText(s.base + "/")},
+		},
+		self:      xmlText(self),
+		home:      xmlText(s.base + "/"),
+		lang:      flt.Lang,
+		generator: xmlText("libyawire " + s.opts.Version),
+		tagScheme: xmlText(s.base + "/tags/"),
+		entries:   make([]entry, 0, len(items)),
+	}
+	instance := xmlText(s.db.Instance())
+
+	for i := range items {
+		it := &items[i]
+		published := it.Published
+		if published.IsZero() {
+			published = it.FirstSeen
+		}
+		published = published.UTC()
+		// A story's updated time is when the store last changed it (its
+		// text, or a further outlet's copy with its tags), not the time its
+		// feed claims: that is when what this feed says about it changed.
+		modified := it.Modified.UTC()
+		if modified.Before(published) {
+			modified = published
+		}
+		if modified.After(p.lastModified) {
+			p.lastModified = modified
+		}
+
+		e := entry{
+			summary:  xmlText(it.Summary),
+			content:  xmlText(it.Content),
+			author:   xmlText(it.Author),
+			language: xmlText(it.Language),
+			tags:     make([]category, len(it.Tags)),
+			copies:   make([]copyRef, len(it.Copies)),
+		}
+		for j, slug := range it.Tags {
+			e.tags[j] = category{slug: xmlText(slug), title: xmlText(s.tagTitle(slug))}
+		}
+		for j, c := range it.Copies {
+			name := xmlText(c.Source)
+			si, ok := sources[c.Source]
+			if !ok {
+				si.title = name
+			}
+			e.copies[j] = copyRef{source: name, link: xmlText(c.Link), sourceInfo: si}
+		}
+
+		fi := &feeds.Item{
+			Title:       xmlText(it.Title),
+			Link:        &feeds.Link{Href: xmlText(it.Link)},
+			Description: e.summary,
+			Content:     e.content,
+			Id:          storyID(instance, it.ID),
+			IsPermaLink: "false",
+			Created:     published,
+			Updated:     modified,
+		}
+		if e.author != "" {
+			fi.Author = &feeds.Author{Name: e.author}
+		}
+		p.feed.Add(fi)
+		p.entries = append(p.entries, e)
+	}
+
+	// An empty response changed when the store last did.
+	if p.lastModified.IsZero() {
+		p.lastModified = s.db.Changed().UTC()
+	}
+	p.feed.Updated = p.lastModified
+	if p.feed.Updated.IsZero() {
+		p.feed.Updated = s.opts.Now().UTC()
+	}
+	return p
+}
+
+// storyID is a story's id in every format: stable for the life of the
+// database, never reused, and an IRI as Atom requires.
+func storyID(instance string, id uint64) string {
+	return "urn:libyawire:" + instance + ":" + strconv.FormatUint(id, 10)
+}
+
+func (s *server) tagTitle(slug string) string {
+	if t := s.opts.TagTitles[slug]; t != "" {
+		return t
+	}
+	return slug
+}

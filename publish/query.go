@@ -1,0 +1,220 @@
+package publish
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/libyawire/libyawire/store"
+)
+
+const (
+	maxLimit  = 500 // the most stories one response may ask for
+	maxValues = 64  // tag, notag and source values in one query, in all
+	maxQ      = 200 // characters in q
+)
+
+// filter is a feed request's query parameters, checked and normalised:
+// slugs lower-cased, trimmed, de-duplicated and sorted, so that two requests
+// that ask for the same stories have the same canonical encoding.
+type filter struct {
+	Tags    [][]string // AND of OR groups
+	NoTags  []string
+	Sources []string
+	Lang    string
+	Q       string    // words and "quoted phrases", spaces collapsed
+	Since   time.Time // UTC
+	Limit   int       // the effective limit, 1..maxLimit
+
+	limitSet bool     // whether the request named a limit
+	pathTags []string // an OR group named in the path (/tags/{slug}.rss), not in the query
+}
+
+// parseFilter reads the feed query parameters from v. Its errors are
+// sentences for the person who wrote the URL: what is wrong, what to send.
+// Parameters it does not know are ignored: feed readers append their own.
+// An empty lang, q, limit or since counts as none, as an HTML form sends
+// them; an empty tag, notag or source value is an error, since it most
+// likely comes from a broken URL.
+func parseFilter(v url.Values, defaultLimit int) (filter, error) {
+	f := filter{Limit: defaultLimit}
+	for _, name := range []string{"lang", "q", "limit", "since"} {
+		if n := len(v[name]); n > 1 {
+			return filter{}, fmt.Errorf("%s is given %d times; send it once", name, n)
+		}
+	}
+
+	count := 0
+	for _, raw := range v["tag"] {
+		group, err := slugList("tag", raw)
+		if err != nil {
+			return filter{}, err
+		}
+		count += len(group)
+		f.Tags = append(f.Tags, group)
+	}
+	slices.SortFunc(f.Tags, slices.Compare)
+	f.Tags = slices.CompactFunc(f.Tags, slices.Equal)
+	for _, name := range []string{"notag", "source"} {
+		var all []string
+		for _, raw := range v[name] {
+			list, err := slugList(name, raw)
+			if err != nil {
+				return filter{}, err
+			}
+			all = append(all, list...)
+		}
+		slices.Sort(all)
+		all = slices.Compact(all)
+		count += len(all)
+		if name == "notag" {
+			f.NoTags = all
+		} else {
+			f.Sources = all
+		}
+	}
+	if count > maxValues {
+		return filter{}, fmt.Errorf("a query may name at most %d tags, notags and sources in all, got %d", maxValues, count)
+	}
+
+	if lang := strings.ToLower(strings.TrimSpace(v.Get("lang"))); lang != "" {
+		if !isLanguageCode(lang) {
+			return filter{}, fmt.Errorf("lang must be one language code such as en or ar, got %q", v.Get("lang"))
+		}
+		f.Lang = lang
+	}
+
+	if q := strings.Join(strings.Fields(v.Get("q")), " "); q != "" {
+		if n := len([]rune(q)); n > maxQ {
+			return filter{}, fmt.Errorf("q must be at most %d characters, got %d", maxQ, n)
+		}
+		f.Q = q
+	}
+
+	if raw := strings.TrimSpace(v.Get("limit")); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > maxLimit {
+			return filter{}, fmt.Errorf("limit must be a whole number from 1 to %d, got %q", maxLimit, v.Get("limit"))
+		}
+		f.Limit, f.limitSet = n, true
+	}
+
+	if raw := strings.TrimSpace(v.Get("since")); raw != "" {
+		t, err := parseSince(raw)
+		if err != nil {
+			return filter{}, fmt.Errorf("since must be a time in RFC 3339 form such as 2026-01-02T15:04:05Z, got %q", v.Get("since"))
+		}
+		f.Since = t.UTC()
+	}
+	return f, nil
+}
+
+// slugList splits one tag, notag or source value at its commas.
+func slugList(name, raw string) ([]string, error) {
+	parts := strings.Split(raw, ",")
+	list := make([]string, 0, len(parts))
+	for _, p := range parts {
+		p = strings.ToLower(strings.TrimSpace(p))
+		if p == "" {
+			return nil, fmt.Errorf("%s has an empty value in %q; send one or more names separated by commas, such as %s=sirte or %s=sirte,misrata", name, raw, name, name)
+		}
+		list = append(list, p)
+	}
+	slices.Sort(list)
+	return slices.Compact(list), nil
+}
+
+// parseSince parses an RFC 3339 time. An unescaped "+" in a URL's query
+// arrives as a space, so a space where the zone offset starts is read as "+".
+func parseSince(raw string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, raw)
+	if err != nil && strings.Contains(raw, " ") {
+		if t2, err2 := time.Parse(time.RFC3339, strings.Replace(raw, " ", "+", 1)); err2 == nil {
+			return t2, nil
+		}
+	}
+	return t, err
+}
+
+// isLanguageCode reports whether s looks like a BCP 47 tag: a primary
+// subtag of two or three letters, then subtags of one to eight letters or
+// digits, separated by hyphens.
+func isLanguageCode(s string) bool {
+	for i, sub := range strings.Split(s, "-") {
+		if len(sub) < 1 || len(sub) > 8 || (i == 0 && (len(sub) < 2 || len(sub) > 3)) {
+			return false
+		}
+		for _, r := range sub {
+			letter := r >= 'a' && r <= 'z'
+			if !letter && (i == 0 || r < '0' || r > '9') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// tags is the AND of OR groups f selects: the path's group, if any, first.
+func (f filter) tags() [][]string {
+	if f.pathTags == nil {
+		return f.Tags
+	}
+	return append([][]string{f.pathTags}, f.Tags...)
+}
+
+// encode returns the canonical query string of f: equal filters give equal
+// strings. It keys the cache and ends the feed's self link. The path's tags
+// are the path's to say.
+func (f filter) encode() string {
+	var b strings.Builder
+	add := func(name, value string) {
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(name)
+		b.WriteByte('=')
+		b.WriteString(queryUnescaper.Replace(url.QueryEscape(value)))
+	}
+	if f.Lang != "" {
+		add("lang", f.Lang)
+	}
+	if f.limitSet {
+		add("limit", strconv.Itoa(f.Limit))
+	}
+	if len(f.NoTags) > 0 {
+		add("notag", strings.Join(f.NoTags, ","))
+	}
+	if f.Q != "" {
+		add("q", f.Q)
+	}
+	if !f.Since.IsZero() {
+		add("since", f.Since.Format(time.RFC3339Nano))
+	}
+	if len(f.Sources) > 0 {
+		add("source", strings.Join(f.Sources, ","))
+	}
+	for _, g := range f.Tags {
+		add("tag", strings.Join(g, ","))
+	}
+	return b.String()
+}
+
+// queryUnescaper restores the characters RFC 3986 allows in a query that
+// url.QueryEscape escapes anyway, for readable links: tag=oil,sirte and
+// since=2026-03-01T00:00:00Z.
+var queryUnescaper = strings.NewReplacer("%2C", ",", "%3A", ":", "%2F", "/")
+
+// query is the store query for f.
+func (f filter) query() store.Query {
+	return store.Query{
+		Tags:    f.tags(),
+		NoTags:  f.NoTags,
+		Sources: f.Sources,
+		Lang:    f.Lang,
+		Since:   f.Since,
+		Limit:   f.Limit,
+	}
+}

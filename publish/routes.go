@@ -1,0 +1,16 @@
+package publish
+
+import "net/http"
+
+// routes is the whole HTTP surface. A GET pattern also answers HEAD; any
+// other method gets 405 from the mux.
+func (s *server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /feed.rss", handleFeed(s, formatRSS))
+	mux.Handle("GET /feed.atom", handleFeed(s, formatAtom))
+	mux.Handle("GET /feed.json", handleFeed(s, formatJSON))
+	mux.Handle("GET /tags/{file}", handleTagFeed(s))
+	mux.Handle("GET /api/sources", handleSources(s.db, s.opts.Sources, s.logger))
+	mux.Handle("GET /healthz", handleHealthz(s.opts.Healthy))
+	return mux
+}

@@ -1,0 +1,68 @@
+package publish
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/libyawire/libyawire/store"
+)
+
+// Options are what the server needs from the configuration.
+type Options struct {
+	BaseURL     string            // public URL for self links, e.g. http://127.0.0.1:8080
+	Title       string            // feed title, e.g. "Libya news"
+	Description string            // feed description
+	Items       int               // stories in a response without ?limit=; 0 means store.DefaultLimit
+	Sources     []Source          // the configured sources, in config order
+	TagTitles   map[string]string // tag slug -> title, from the tag rules
+	Version     string            // libyawire's version, named as the feeds' generator
+	Now         func() time.Time  // the clock; nil means time.Now
+	Healthy     func() error      // nil error while the scheduler runs; a nil func means healthy
+}
+
+// Source is a configured source as the server shows it.
+type Source struct {
+	Name  string // unique slug, as used in ?source=
+	Title string // may be empty: the feed's own title is used then
+	URL   string // the feed's URL
+}
+
+// server holds what the handlers share.
+type server struct {
+	db     *store.DB
+	opts   Options
+	logger *slog.Logger
+	base   string // opts.BaseURL without a trailing slash
+	cache  *cache
+}
+
+// NewServer returns the HTTP handler for the whole libyawire surface; its
+// routes are listed in routes.go. A nil logger discards log output.
+func NewServer(db *store.DB, opts Options, logger *slog.Logger) http.Handler {
+	return newServer(db, opts, logger).routes()
+}
+
+func newServer(db *store.DB, opts Options, logger *slog.Logger) *server {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Items <= 0 {
+		opts.Items = store.DefaultLimit
+	}
+	opts.Items = min(opts.Items, maxLimit)
+	if opts.Title == "" {
+		opts.Title = "libyawire"
+	}
+	return &server{
+		db:     db,
+		opts:   opts,
+		logger: logger,
+		base:   strings.TrimRight(opts.BaseURL, "/"),
+		cache:  newCache(maxCacheEntries),
+	}
+}

@@ -1,0 +1,73 @@
+package publish
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/libyawire/libyawire/store"
+)
+
+// sourceStatus is one source in /api/sources.
+type sourceStatus struct {
+	Name        string    `json:"name"`
+	Title       string    `json:"title"`
+	URL         string    `json:"url"`
+	LastFetch   time.Time `json:"last_fetch,omitzero"`
+	LastSuccess time.Time `json:"last_success,omitzero"`
+	Status      int       `json:"status,omitempty"` // HTTP status of the last response
+	Error       string    `json:"error,omitempty"`
+	Items       int       `json:"items"`
+	Failures    int       `json:"failures"`
+	New         int       `json:"new"`
+	Dropped     int       `json:"dropped"`
+}
+
+// handleSources serves the configured sources, in config order, with what
+// the store remembers of their fetches. A source never fetched is listed
+// with empty fields.
+func handleSources(db *store.DB, sources []Source, logger *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		states, err := db.States()
+		if err != nil {
+			logger.Error("read source states", "err", err)
+			http.Error(w, "The source states could not be read; the server log says why.", http.StatusInternalServerError)
+			return
+		}
+		byName := make(map[string]store.SourceState, len(states))
+		for _, st := range states {
+			byName[st.Name] = st
+		}
+		list := make([]sourceStatus, len(sources))
+		for i, src := range sources {
+			st := byName[src.Name]
+			title := src.Title
+			if title == "" {
+				title = st.FeedTitle
+			}
+			list[i] = sourceStatus{
+				Name:        src.Name,
+				Title:       title,
+				URL:         src.URL,
+				LastFetch:   st.LastFetch,
+				LastSuccess: st.LastSuccess,
+				Status:      st.Status,
+				Error:       st.Error,
+				Items:       st.Items,
+				Failures:    st.Failures,
+				New:         st.New,
+				Dropped:     st.Dropped,
+			}
+		}
+		body, err := json.MarshalIndent(list, "", "  ")
+		if err != nil {
+			logger.Error("encode source states", "err", err)
+			http.Error(w, "The source states could not be encoded; the server log says why.", http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Write(append(body, '\n'))
+	})
+}

@@ -1,0 +1,185 @@
+package publish
+
+import (
+	"net/url"
+	"slices"
+	"testing"
+)
+
+func TestParseFilterCanonical(t *testing.T) {
+	tests := []struct {
+		query string
+		want  string // the canonical encoding
+	}{
+		{"", ""},
+		{"foo=bar&utm_source=x", ""},
+		{"tag=Sirte", "tag=sirte"},
+		{"tag=oil,sirte", "tag=oil,sirte"},
+		{"tag=sirte,oil,sirte", "tag=oil,sirte"},
+		{"tag=sirte&tag=oil", "tag=oil&tag=sirte"},
+		{"tag=oil&tag=sirte&tag=oil", "tag=oil&tag=sirte"},
+		{"tag=b,a&tag=a,b", "tag=a,b"},
+		{"notag=sport&notag=oil,sport", "notag=oil,sport"},
+		{"source=un-news,alwasat&source=alwasat", "source=alwasat,un-news"},
+		{"lang=AR", "lang=ar"},
+		{"lang=", ""},
+		{"limit=50", "limit=50"},
+		{"limit=", ""},
+		{"q=+Sirte++road+", "q=Sirte+road"},
+		{"q=%22coastal+road%22", "q=%22coastal+road%22"},
+		{"since=2026-03-01T02:00:00%2B02:00", "since=2026-03-01T00:00:00Z"},
+		{"since=2026-03-01T02:00:00+02:00", "since=2026-03-01T00:00:00Z"},
+		{"since=", ""},
+		{"tag=a&source=s&notag=n&lang=en&limit=5&since=2026-01-01T00:00:00Z&q=x",
+			"lang=en&limit=5&notag=n&q=x&since=2026-01-01T00:00:00Z&source=s&tag=a"},
+	}
+	for _, tt := range tests {
+		v, err := url.ParseQuery(tt.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := parseFilter(v, 50)
+		if err != nil {
+			t.Errorf("%q: %v", tt.query, err)
+			continue
+		}
+		if got := f.encode(); got != tt.want {
+			t.Errorf("%q: got %q, want %q", tt.query, got, tt.want)
+		}
+	}
+}
+
+func TestParseFilterDefaults(t *testing.T) {
+	f, err := parseFilter(url.Values{}, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Limit != 30 {
+		t.Errorf("default limit: got %d, want 30", f.Limit)
+	}
+	f.pathTags = []string{"sirte"}
+	f.Tags = [][]string{{"oil"}}
+	if got, want := f.query().Tags, [][]string{{"sirte"}, {"oil"}}; !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("tags with a path tag: got %q, want %q", got, want)
+	}
+}
+
+func TestIsLanguageCode(t *testing.T) {
+	for code, want := range map[string]bool{
+		"en": true, "ar": true, "ber": true, "en-gb": true, "zh-hant-tw": true, "ar-001": true,
+		"e": false, "english": false, "en,ar": false, "en_gb": false, "1a": false, "en-": false, "": false,
+	} {
+		if got := isLanguageCode(code); got != want {
+			t.Errorf("isLanguageCode(%q): got %v, want %v", code, got, want)
+		}
+	}
+}
+
+func TestETagMatch(t *testing.T) {
+	etag := `"0123456789abcdef"`
+	tests := []struct {
+		header []string
+		want   bool
+	}{
+		{[]string{etag}, true},
+		{[]string{"W/" + etag}, true},
+		{[]string{`"x", ` + etag}, true},
+		{[]string{`"x"`, etag}, true},
+		{[]string{"*"}, true},
+		{[]string{`"x"`}, false},
+		{[]string{`0123456789abcdef`}, false},
+		{[]string{""}, false},
+	}
+	for _, tt := range tests {
+		if got := etagMatch(tt.header, etag); got != tt.want {
+			t.Errorf("etagMatch(%q): got %v, want %v", tt.header, got, tt.want)
+		}
+	}
+}
+
+func TestXMLText(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain", "plain"},
+		{"طرابلس", "طرابلس"},
+		{"tab\tnewline\ncr\r", "tab\tnewline\ncr\r"},
+		{"nul\x00bell\x07esc\x1b", "nulbellesc"},
+		{"bom\uFEFF stays, \uFFFE and \uFFFF go", "bom\uFEFF stays,  and  go"},
+		{"replacement \uFFFD stays", "replacement \uFFFD stays"},
+		{"bad \xff utf-8", "bad \uFFFD utf-8"},
+		{"surrogate \xed\xa0\x80", "surrogate \uFFFD\uFFFD\uFFFD"},
+		{"emoji 🇱🇾", "emoji 🇱🇾"},
+	}
+	for _, tt := range tests {
+		if got := xmlText(tt.in); got != tt.want {
+			t.Errorf("xmlText(%q): got %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestPlainText(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"  plain   text ", "plain text"},
+		{"<p>One</p><p>Two &amp; three</p>", "One Two & three"},
+		{"a <b>bold</b> word", "a bold word"},
+		{"x < y and y > z", "x < y and y > z"},
+		{"<script>var a = '<p>';</script>after", "after"},
+		{"<STYLE>p{}</STYLE>styled", "styled"},
+		{"<!-- note -->text", "text"},
+		{"broken <a href=", "broken"},
+		{"&lt;not a tag&gt;", "<not a tag>"},
+		{"<p>قال المجلس</p>", "قال المجلس"},
+	}
+	for _, tt := range tests {
+		if got := plainText(tt.in); got != tt.want {
+			t.Errorf("plainText(%q): got %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestSearchTerms(t *testing.T) {
+	tests := []struct {
+		q    string
+		want [][]string
+	}{
+		{"Sirte", [][]string{{"sirte"}}},
+		{"Sirte road", [][]string{{"sirte"}, {"road"}}},
+		{`"coastal road" Sirte`, [][]string{{"coastal", "road"}, {"sirte"}}},
+		{`Sirte “coastal road”`, [][]string{{"sirte"}, {"coastal", "road"}}},
+		{`"unclosed phrase`, [][]string{{"unclosed", "phrase"}}},
+		{`"" x`, [][]string{{"x"}}},
+		{"Haftar's", [][]string{{"haftar"}}},
+		{"إنتاج", [][]string{{"انتاج"}}},
+		{"مُصْرَاتَة", [][]string{{"مصراته"}}},
+		{"طرابـــلس", [][]string{{"طرابلس"}}},
+	}
+	for _, tt := range tests {
+		got := searchTerms(tt.q)
+		if !slices.EqualFunc(got, tt.want, slices.Equal) {
+			t.Errorf("searchTerms(%q): got %q, want %q", tt.q, got, tt.want)
+		}
+	}
+}
+
+func TestWordMatches(t *testing.T) {
+	tests := []struct {
+		word, want string
+		ok         bool
+	}{
+		{"sirte", "sirte", true},
+		{"sirtex", "sirte", false},
+		{"الطريق", "طريق", true},
+		{"والطريق", "طريق", true},
+		{"بالطريق", "طريق", true},
+		{"للطريق", "طريق", true},
+		{"وبطرابلس", "طرابلس", true},
+		{"فطرابلس", "طرابلس", true},
+		{"مطرابلس", "طرابلس", false},
+		{"ااطرابلس", "طرابلس", false},
+	}
+	for _, tt := range tests {
+		if got := wordMatches(tt.word, tt.want); got != tt.ok {
+			t.Errorf("wordMatches(%q, %q): got %v, want %v", tt.word, tt.want, got, tt.ok)
+		}
+	}
+}
