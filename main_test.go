@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -362,4 +363,86 @@ func requireInCI(t *testing.T, program, install string) {
 		t.Fatalf("%s is missing in CI; .ci/run must install it (%s)", program, install)
 	}
 	t.Skipf("%s not installed (%s)", program, install)
+}
+
+// TestFeedReaders has real feed readers read a running daemon's merged feed:
+// newsboat (RSS and Atom, each story in its cache) and Python's feedparser
+// (RSS and Atom well-formed, bozo == 0, every story).
+func TestFeedReaders(t *testing.T) {
+	d := startDaemon(t, writeE2EConfig(t), 4)
+	defer d.stop()
+	want := []string{"Derna bridge tender opens", "Kufra convoy reaches the border", "افتتاح مدرسة في سبها"}
+
+	t.Run("newsboat", func(t *testing.T) {
+		newsboat, err := exec.LookPath("newsboat")
+		if err != nil {
+			requireInCI(t, "newsboat", "apt-get install newsboat")
+		}
+		sqlite, err := exec.LookPath("sqlite3")
+		if err != nil {
+			requireInCI(t, "sqlite3", "apt-get install sqlite3")
+		}
+		for _, path := range []string{"/feed.rss", "/feed.atom"} {
+			dir := t.TempDir()
+			urls, cache, conf := filepath.Join(dir, "urls"), filepath.Join(dir, "cache.db"), filepath.Join(dir, "config")
+			os.WriteFile(urls, []byte(d.base+path+"\n"), 0o644)
+			os.WriteFile(conf, nil, 0o644)
+			cmd := exec.Command(newsboat, "-x", "reload", "-u", urls, "-c", cache, "-C", conf)
+			cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_CONFIG_HOME="+dir, "XDG_DATA_HOME="+dir)
+			out, err := cmd.CombinedOutput()
+			if err != nil || bytes.Contains(bytes.ToLower(out), []byte("error")) {
+				t.Fatalf("newsboat reload %s: %v\n%s", path, err, out)
+			}
+			titles, err := exec.Command(sqlite, cache, "select title from rss_item").Output()
+			if err != nil {
+				t.Fatalf("reading newsboat's cache: %v", err)
+			}
+			got := strings.Split(strings.TrimSpace(string(titles)), "\n")
+			if len(got) != 4 {
+				t.Errorf("%s: newsboat cached %d stories, want 4: %q", path, len(got), got)
+			}
+			for _, w := range want {
+				if !slices.Contains(got, w) {
+					t.Errorf("%s: newsboat's cache lacks %q: %q", path, w, got)
+				}
+			}
+		}
+	})
+
+	t.Run("feedparser", func(t *testing.T) {
+		python := feedparserPython(t)
+		for _, path := range []string{"/feed.rss", "/feed.atom"} {
+			script := `import sys, feedparser
+d = feedparser.parse(sys.argv[1])
+print(int(d.bozo), repr(d.get("bozo_exception", "")))
+for e in d.entries: print(e.title)`
+			out, err := exec.Command(python, "-c", script, d.base+path).Output()
+			if err != nil {
+				t.Fatalf("feedparser %s: %v", path, err)
+			}
+			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+			if lines[0] != "0 ''" || len(lines) != 5 {
+				t.Errorf("%s: feedparser says bozo %s and %d entries, want 0 and 4:\n%s", path, lines[0], len(lines)-1, out)
+			}
+			for _, w := range want {
+				if !slices.Contains(lines[1:], w) {
+					t.Errorf("%s: feedparser lacks %q", path, w)
+				}
+			}
+		}
+	})
+}
+
+// feedparserPython returns a python3 that can import feedparser. Debian's
+// python3-feedparser installs for /usr/bin/python3, which another python3
+// earlier on PATH cannot see.
+func feedparserPython(t *testing.T) string {
+	t.Helper()
+	for _, py := range []string{"/usr/bin/python3", "python3"} {
+		if exec.Command(py, "-c", "import feedparser").Run() == nil {
+			return py
+		}
+	}
+	requireInCI(t, "python3 feedparser", "apt-get install python3-feedparser")
+	return ""
 }
