@@ -32,6 +32,11 @@
 //	                        title and date
 //	sources                 name -> SourceState as JSON
 //
+// Each fetched feed is written in one transaction, never item by item.
+// Feeds that finish at the same moment may share a commit (bbolt's Batch),
+// so that one fsync serves several of them; if a shared commit fails, each
+// feed is written again alone, so one bad feed never takes others with it.
+//
 // Writes of source state that carry no stories (a 304, a failure) are held in
 // memory and written with the next Ingest or Flush, so that a cycle in which
 // every source answers 304 costs one commit, not one per source.

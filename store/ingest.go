@@ -52,7 +52,11 @@ func (db *DB) Ingest(source string, items []Item, st SourceState) (Result, error
 	now := db.now().UTC().Truncate(time.Second)
 	pending := db.pendingSnapshot()
 	var res Result
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	// Batch runs this feed's writes in one transaction, which it may share
+	// with feeds that other goroutines ingest at the same moment: one fsync
+	// for several feeds. If the shared transaction fails, bbolt runs each
+	// feed again in a transaction of its own, so fn must start afresh.
+	err := db.bolt.Batch(func(tx *bolt.Tx) error {
 		res = Result{}
 		w := newWriter(tx, source, now)
 		for i := range items {
