@@ -83,7 +83,6 @@ func Open(path string, opts *Options) (*DB, error) {
 		Timeout:        timeout,
 		NoSync:         opts.NoSync,
 		FreelistType:   bolt.FreelistMapType,
-		NoFreelistSync: true,
 	})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("open %s: another process holds the database (is libyawire already running?)", path)

@@ -137,7 +137,7 @@ type writer struct {
 }
 
 func newWriter(tx *bolt.Tx, source string, now time.Time) *writer {
-	return &writer{
+	w := &writer{
 		tx:        tx,
 		source:    source,
 		now:       now,
@@ -146,6 +146,12 @@ func newWriter(tx *bolt.Tx, source string, now time.Time) *writer {
 		links:     tx.Bucket(bucketLinks),
 		counts:    tx.Bucket(bucketCounts),
 	}
+	// Story ids only grow, so these two buckets are written at their end:
+	// full pages waste nothing there, where bbolt's default of half-full
+	// pages would double their size.
+	w.stories.FillPercent = 0.95
+	w.summaries.FillPercent = 0.95
+	return w
 }
 
 // put stores one incoming item: as a new story, as an update of this
