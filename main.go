@@ -141,7 +141,7 @@ func serve(ctx context.Context, cfg *Config, getenv func(string) string, stderr 
 		return err
 	}
 
-	handler := publish.NewServer(db, publishOptions(cfg, sched), logger)
+	handler := publish.NewServer(db, publishOptions(cfg, db, sched), logger)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -192,7 +192,7 @@ func fetchSources(cfg *Config) []fetch.Source {
 	return out
 }
 
-func publishOptions(cfg *Config, sched *fetch.Scheduler) publish.Options {
+func publishOptions(cfg *Config, db *store.DB, sched *fetch.Scheduler) publish.Options {
 	opts := publish.Options{
 		BaseURL:     strings.TrimRight(cfg.BaseURL, "/"),
 		Title:       cfg.Feed.Title,
@@ -204,7 +204,7 @@ func publishOptions(cfg *Config, sched *fetch.Scheduler) publish.Options {
 			if !sched.Running() {
 				return errors.New("the scheduler is not running")
 			}
-			return nil
+			return db.Check()
 		},
 	}
 	for _, s := range cfg.Sources {

@@ -158,7 +158,7 @@ func (f *Fetcher) fetch(ctx context.Context, src Source, st *store.SourceState) 
 	}
 
 	body := &limitedReader{r: resp.Body, n: f.opts.MaxBody}
-	feed, items, err := parse(body, src, resp.Request.URL.String())
+	feed, items, err := parse(decodeCharset(body, resp.Header.Get("Content-Type")), src, resp.Request.URL.String())
 	if body.over {
 		return out, nil, fmt.Errorf("body larger than %s", byteSize(f.opts.MaxBody))
 	}

@@ -1,6 +1,7 @@
 package fetch_test
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -85,6 +86,13 @@ func TestFetchFormats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	undeclared, err := charmap.Windows1256.NewEncoder().Bytes(
+		bytes.Replace(readFile(t, "arabic-utf8-as-1256.xml"), []byte(` encoding="windows-1256"`), nil, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	arabicItem := store.Item{Title: "افتتاح مدرسة جديدة في سرت", Link: "https://sirtenews.example/school", Language: "ar",
+		Published: time.Date(2026, 11, 20, 7, 0, 0, 0, time.UTC), Tags: []string{"libya", "تعليم"}}
 	tests := []struct {
 		name        string
 		contentType string
@@ -121,11 +129,18 @@ func TestFetchFormats(t *testing.T) {
 		},
 		{
 			name: "windows-1256 arabic rss", contentType: "text/xml", body: arabic,
-			src: fetch.Source{Name: "sirte-news", Tags: []string{"libya"}},
-			want: []store.Item{
-				{Title: "افتتاح مدرسة جديدة في سرت", Link: "https://sirtenews.example/school", Language: "ar",
-					Published: time.Date(2026, 11, 20, 7, 0, 0, 0, time.UTC), Tags: []string{"libya", "تعليم"}},
-			},
+			src:  fetch.Source{Name: "sirte-news", Tags: []string{"libya"}},
+			want: []store.Item{arabicItem},
+		},
+		{
+			name: "windows-1256 named only by the header", contentType: "application/rss+xml; charset=windows-1256", body: undeclared,
+			src:  fetch.Source{Name: "sirte-news", Tags: []string{"libya"}},
+			want: []store.Item{arabicItem},
+		},
+		{
+			name: "declaration outranks a wrong header", contentType: "text/xml; charset=iso-8859-1", body: arabic,
+			src:  fetch.Source{Name: "sirte-news", Tags: []string{"libya"}},
+			want: []store.Item{arabicItem},
 		},
 	}
 	for _, tt := range tests {

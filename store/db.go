@@ -140,6 +140,11 @@ func (db *DB) Close() error {
 	return errors.Join(err, db.bolt.Close())
 }
 
+// Check returns nil while the database is open and can be read.
+func (db *DB) Check() error {
+	return db.bolt.View(func(*bolt.Tx) error { return nil })
+}
+
 // Instance returns a random name given to this database when it was created.
 // Story ids are unique within one database; the instance makes them unique
 // across databases.

@@ -359,3 +359,14 @@ func TestSecondOpenFails(t *testing.T) {
 	}
 	t.Log(err)
 }
+
+func TestCheck(t *testing.T) {
+	db, _ := mustOpen(t, &clock{t0})
+	if err := db.Check(); err != nil {
+		t.Fatalf("open database: %v", err)
+	}
+	db.Close()
+	if err := db.Check(); err == nil {
+		t.Fatal("a closed database checks out")
+	}
+}
