@@ -1,0 +1,278 @@
+// Package tag gives a story its tags: its source's tags, its feed categories
+// as slugs, and every rule whose alias appears in its title, summary or
+// content, in any spelling the folding in Fold makes equal; then what those
+// tags imply. It is pure: rules in, tags out.
+//
+// Matching works on folded words. A map from an alias's first word to the
+// aliases that start with it makes the cost of tagging one look-up per word
+// of text (a few more for an Arabic word, whose proclitics و ف ب ل ك and ال
+// may be stripped), whatever the number of rules.
+package tag
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"unicode"
+)
+
+// Rule is one tag rule, as config.yaml writes it.
+type Rule struct {
+	Slug      string
+	Title     string
+	Match     []string // aliases, any script: whole words or phrases
+	Ambiguous []string // aliases that count only with evidence, see Tagger.Tags
+	Implies   []string // further tags a story with this tag gets
+}
+
+// Input is what a story is tagged from.
+type Input struct {
+	Title, Summary, Content string // HTML or text
+	Categories              []string
+	SourceTags              []string
+}
+
+// Tagger applies a set of rules. It is safe for concurrent use.
+type Tagger struct {
+	rules   []rule
+	bySlug  map[string]int
+	first   map[string][]alias // an alias's first folded word -> the aliases
+	version string
+	pool    sync.Pool // *tokenizer
+}
+
+type rule struct {
+	slug     string
+	closure  []string // the slug and every tag it implies, transitively
+	evidence []string // the tags it implies, transitively: what an ambiguous alias needs
+}
+
+type alias struct {
+	rule      int
+	rest      []string // the words after the first
+	ambiguous bool
+}
+
+// matcherVersion changes whenever folding or matching changes, so that
+// stored stories are re-tagged with the new behaviour too.
+const matcherVersion = "1"
+
+// New checks rules and returns a Tagger for them. A rule needs a slug and an
+// alias; slugs are unique; implies may not loop back to a rule.
+func New(rules []Rule) (*Tagger, error) {
+	t := &Tagger{bySlug: map[string]int{}, first: map[string][]alias{}}
+	t.pool.New = func() any { return new(tokenizer) }
+	for i, r := range rules {
+		if r.Slug == "" {
+			return nil, fmt.Errorf("rule %d has no slug", i+1)
+		}
+		if _, dup := t.bySlug[r.Slug]; dup {
+			return nil, fmt.Errorf("tag %q is defined twice", r.Slug)
+		}
+		t.bySlug[r.Slug] = i
+		t.rules = append(t.rules, rule{slug: r.Slug})
+	}
+	for i, r := range rules {
+		closure, err := t.closure(rules, i, nil)
+		if err != nil {
+			return nil, err
+		}
+		slices.Sort(closure)
+		closure = slices.Compact(closure)
+		t.rules[i].closure = closure
+		t.rules[i].evidence = slices.DeleteFunc(slices.Clone(closure), func(s string) bool { return s == r.Slug })
+
+		ambiguous := map[string]bool{}
+		for _, a := range r.Ambiguous {
+			ambiguous[Fold(a)] = true
+		}
+		n := 0
+		for _, a := range slices.Concat(r.Match, r.Ambiguous) {
+			words := Words(a)
+			if len(words) == 0 {
+				continue
+			}
+			n++
+			t.first[words[0]] = append(t.first[words[0]], alias{rule: i, rest: words[1:], ambiguous: ambiguous[Fold(a)]})
+		}
+		if n == 0 {
+			return nil, fmt.Errorf("tag %q has no alias with a letter or digit in it", r.Slug)
+		}
+	}
+	t.version = version(rules)
+	return t, nil
+}
+
+// closure returns rule i's slug and what it implies, transitively; path is
+// the chain that led to i, to catch loops.
+func (t *Tagger) closure(rules []Rule, i int, path []string) ([]string, error) {
+	slug := rules[i].Slug
+	if slices.Contains(path, slug) {
+		return nil, fmt.Errorf("tag %q: implies loops: %s -> %s", path[0], strings.Join(path, " -> "), slug)
+	}
+	path = append(path, slug)
+	out := []string{slug}
+	for _, imp := range rules[i].Implies {
+		j, ok := t.bySlug[imp]
+		if !ok {
+			out = append(out, imp) // a tag no rule defines, such as a source's
+			continue
+		}
+		c, err := t.closure(rules, j, path)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c...)
+	}
+	return out, nil
+}
+
+// version names a rule set and the matcher together: equal versions tag
+// every story alike.
+func version(rules []Rule) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "matcher %s\n", matcherVersion)
+	for _, r := range rules {
+		fmt.Fprintf(h, "%q %q %q %q\n", r.Slug, r.Match, r.Ambiguous, r.Implies)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+// Version returns a short name for the rules and the matcher: when it
+// changes, stored stories may tag differently.
+func (t *Tagger) Version() string { return t.version }
+
+// Tags returns the story's tags, sorted: its source's tags; each category
+// as a slug, unless it is one of a rule's aliases; every rule with an alias
+// in the title, summary, content or a category; and what all of these
+// imply. An ambiguous alias counts only when the story has, from the source,
+// its categories or unambiguous aliases, one of the tags its rule implies.
+func (t *Tagger) Tags(in Input) []string {
+	tk := t.pool.Get().(*tokenizer)
+	defer t.pool.Put(tk)
+
+	var sure, maybe []int // rules hit by unambiguous and ambiguous aliases
+	hit := func(a alias) {
+		if a.ambiguous {
+			maybe = append(maybe, a.rule)
+		} else {
+			sure = append(sure, a.rule)
+		}
+	}
+	for _, field := range []string{in.Title, in.Summary, in.Content} {
+		if field != "" {
+			tk.reset(field, true)
+			t.scan(tk, hit)
+		}
+	}
+
+	tags := slices.Clone(in.SourceTags)
+	for _, c := range in.Categories {
+		tk.reset(c, true)
+		t.scan(tk, hit)
+		if t.isAlias(tk) {
+			continue // its rule's tag comes from the scan
+		}
+		if s := Slug(c); s != "" {
+			tags = append(tags, s)
+		}
+	}
+	for _, r := range sure {
+		tags = append(tags, t.rules[r].slug)
+	}
+	tags = t.expand(tags)
+	var extra []string
+	for _, r := range maybe {
+		if slices.ContainsFunc(t.rules[r].evidence, func(e string) bool { return contains(tags, e) }) {
+			extra = append(extra, t.rules[r].closure...)
+		}
+	}
+	tags = append(tags, extra...)
+	slices.Sort(tags)
+	return slices.Compact(tags)
+}
+
+// expand adds to tags what each rule among them implies, and returns the
+// result sorted and without repeats.
+func (t *Tagger) expand(tags []string) []string {
+	for _, s := range tags {
+		if i, ok := t.bySlug[s]; ok {
+			tags = append(tags, t.rules[i].closure...)
+		}
+	}
+	slices.Sort(tags)
+	return slices.Compact(tags)
+}
+
+func contains(sorted []string, s string) bool {
+	_, ok := slices.BinarySearch(sorted, s)
+	return ok
+}
+
+// scan calls hit for every alias that occurs in the folded text.
+func (t *Tagger) scan(tk *tokenizer, hit func(alias)) {
+	for i := range tk.words {
+		forms(tk.word(i), func(w []byte) {
+			for _, a := range t.first[string(w)] {
+				if tk.follows(i+1, a.rest) {
+					hit(a)
+				}
+			}
+		})
+	}
+}
+
+// isAlias reports whether the whole folded text is one alias.
+func (t *Tagger) isAlias(tk *tokenizer) bool {
+	if len(tk.words) == 0 {
+		return false
+	}
+	for _, a := range t.first[string(tk.word(0))] {
+		if len(a.rest) == len(tk.words)-1 && tk.follows(1, a.rest) {
+			return true
+		}
+	}
+	return false
+}
+
+// follows reports whether the words from i on begin with words.
+func (tk *tokenizer) follows(i int, words []string) bool {
+	if i+len(words) > len(tk.words) {
+		return false
+	}
+	for j, w := range words {
+		if string(tk.word(i+j)) != w {
+			return false
+		}
+	}
+	return true
+}
+
+// Slug turns a category into a tag: folded, with its words joined by
+// hyphens, at most 64 letters. "Oil & Gas" becomes "oil-gas"; "أخبار ليبيا"
+// becomes "اخبار-ليبيا".
+func Slug(s string) string {
+	words := Words(s)
+	var b strings.Builder
+	n := 0
+	for _, w := range words {
+		for i, r := range w {
+			if n == 64 {
+				return strings.TrimRight(b.String(), "-")
+			}
+			if i == 0 && b.Len() > 0 {
+				b.WriteByte('-')
+				n++
+			}
+			b.WriteRune(r)
+			n++
+		}
+	}
+	return b.String()
+}
+
+// isArabicLetter reports whether r is an Arabic letter.
+func isArabicLetter(r rune) bool { return r >= 0x0600 && r <= 0x06FF && unicode.IsLetter(r) }
