@@ -24,6 +24,7 @@ import (
 	"github.com/libyawire/libyawire/fetch"
 	"github.com/libyawire/libyawire/publish"
 	"github.com/libyawire/libyawire/store"
+	"github.com/libyawire/libyawire/tag"
 )
 
 // version is set at build time with -ldflags "-X main.version=1.2.3".
@@ -128,10 +129,15 @@ func serve(ctx context.Context, cfg *Config, getenv func(string) string, stderr 
 		}
 	}()
 
+	tagger, err := newTagger(cfg)
+	if err != nil {
+		return err
+	}
 	fetcher := fetch.New(db, fetch.Options{
 		UserAgent: cfg.UserAgent(version),
 		Timeout:   cfg.Fetch.Timeout,
 		MaxBody:   int64(cfg.Fetch.MaxBody),
+		Tagger:    tagger,
 	})
 	sched, err := fetch.NewScheduler(fetcher.Fetch, fetchSources(cfg), fetch.Limits{
 		Concurrency: cfg.Fetch.Concurrency,
@@ -172,6 +178,19 @@ func serve(ctx context.Context, cfg *Config, getenv func(string) string, stderr 
 	defer cancelFetch()
 	sched.Stop(fetchCtx)
 	return err
+}
+
+// newTagger builds the tagger for the config's rules.
+func newTagger(cfg *Config) (*tag.Tagger, error) {
+	rules := make([]tag.Rule, len(cfg.Tags))
+	for i, r := range cfg.Tags {
+		rules[i] = tag.Rule{Slug: r.Slug, Title: r.Title, Match: r.Match, Ambiguous: r.Ambiguous, Implies: r.Implies}
+	}
+	t, err := tag.New(rules)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.Path, err)
+	}
+	return t, nil
 }
 
 // fetchSources converts the configured sources for the fetcher.

@@ -7,16 +7,17 @@ import (
 	"unicode"
 
 	"github.com/libyawire/libyawire/store"
+	"github.com/libyawire/libyawire/tag"
 	"github.com/mmcdole/gofeed"
 )
 
-// maxCategories bounds the tags one entry can bring from its categories.
+// maxCategories bounds the categories of one entry that count.
 const maxCategories = 32
 
-// convert turns a parsed feed's entries into items for the store. Relative
-// links are resolved against the feed's own link to its site, else against
-// feedURL, the URL the feed came from.
-func convert(feed *gofeed.Feed, src Source, feedURL string) []store.Item {
+// convert turns a parsed feed's entries into items for the store, tagged by
+// tg. Relative links are resolved against the feed's own link to its site,
+// else against feedURL, the URL the feed came from.
+func convert(feed *gofeed.Feed, src Source, feedURL string, tg *tag.Tagger) []store.Item {
 	base := feedURL
 	if u, err := url.Parse(feed.Link); err == nil && u.IsAbs() {
 		base = feed.Link
@@ -37,8 +38,12 @@ func convert(feed *gofeed.Feed, src Source, feedURL string) []store.Item {
 			Summary: strings.TrimSpace(e.Description),
 			Content: strings.TrimSpace(e.Content),
 			Author:  author(e),
-			Tags:    tags(src.Tags, e.Categories),
 		}
+		categories := e.Categories[:min(len(e.Categories), maxCategories)]
+		it.Tags = tg.Tags(tag.Input{
+			Title: it.Title, Summary: it.Summary, Content: it.Content,
+			Categories: categories, SourceTags: src.Tags,
+		})
 		it.Language = lang
 		if it.Language == "" && hasArabic(it.Title+" "+it.Summary) {
 			it.Language = "ar"
@@ -97,51 +102,6 @@ func author(e *gofeed.Item) string {
 		}
 	}
 	return ""
-}
-
-// tags returns the source's tags and the entry's categories as slugs.
-func tags(sourceTags, categories []string) []string {
-	out := slices.Clone(sourceTags)
-	for i, c := range categories {
-		if i == maxCategories {
-			break
-		}
-		// Some feeds pack several categories into one, comma-separated.
-		for _, part := range strings.Split(c, ",") {
-			if s := Slug(part); s != "" {
-				out = append(out, s)
-			}
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
-}
-
-// Slug turns a category into a tag: lower case, letters and digits of any
-// script kept, every other run of characters one hyphen, at most 64 letters.
-// "Oil & Gas" becomes "oil-gas"; "أخبار ليبيا" becomes "أخبار-ليبيا".
-func Slug(s string) string {
-	var b strings.Builder
-	n := 0
-	hyphen := false
-	for _, r := range strings.ToLower(s) {
-		if n == 64 {
-			break
-		}
-		switch {
-		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r):
-			if hyphen && b.Len() > 0 {
-				b.WriteByte('-')
-				n++
-			}
-			hyphen = false
-			b.WriteRune(r)
-			n++
-		default:
-			hyphen = true
-		}
-	}
-	return strings.TrimRight(b.String(), "-")
 }
 
 func hasArabic(s string) bool {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/libyawire/libyawire/store"
+	"github.com/libyawire/libyawire/tag"
 	"github.com/mmcdole/gofeed"
 )
 
@@ -35,8 +36,12 @@ type Options struct {
 	Timeout   time.Duration // whole request, body included [30s]
 	MaxBody   int64         // bytes [10 MiB]
 	Client    *http.Client  // [a client of its own]
+	Tagger    *tag.Tagger   // [no rules: source tags and categories only]
 	Now       func() time.Time
 }
+
+// noRules tags with source tags and categories alone.
+var noRules, _ = tag.New(nil)
 
 // Fetcher fetches sources into a store.
 type Fetcher struct {
@@ -63,6 +68,9 @@ func New(db *store.DB, opts Options) *Fetcher {
 	}
 	if f.now == nil {
 		f.now = time.Now
+	}
+	if f.opts.Tagger == nil {
+		f.opts.Tagger = noRules
 	}
 	return f
 }
@@ -158,7 +166,7 @@ func (f *Fetcher) fetch(ctx context.Context, src Source, st *store.SourceState) 
 	}
 
 	body := &limitedReader{r: resp.Body, n: f.opts.MaxBody}
-	feed, items, err := parse(decodeCharset(body, resp.Header.Get("Content-Type")), src, resp.Request.URL.String())
+	feed, items, err := parse(decodeCharset(body, resp.Header.Get("Content-Type")), src, resp.Request.URL.String(), f.opts.Tagger)
 	if body.over {
 		return out, nil, fmt.Errorf("body larger than %s", byteSize(f.opts.MaxBody))
 	}
@@ -175,7 +183,7 @@ func (f *Fetcher) fetch(ctx context.Context, src Source, st *store.SourceState) 
 }
 
 // parse reads a feed of any format gofeed knows and converts its entries.
-func parse(r io.Reader, src Source, feedURL string) (*gofeed.Feed, []store.Item, error) {
+func parse(r io.Reader, src Source, feedURL string, tg *tag.Tagger) (*gofeed.Feed, []store.Item, error) {
 	p := gofeed.NewParser()
 	// The image scan parses every entry's HTML as a document, a tenth of
 	// ingest time, for an image libyawire does not use.
@@ -184,7 +192,7 @@ func parse(r io.Reader, src Source, feedURL string) (*gofeed.Feed, []store.Item,
 	if err != nil {
 		return nil, nil, fmt.Errorf("parse: %w", err)
 	}
-	return feed, convert(feed, src, feedURL), nil
+	return feed, convert(feed, src, feedURL, tg), nil
 }
 
 // limitedReader reads at most n bytes and notes whether the body held more.

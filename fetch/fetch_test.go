@@ -15,6 +15,7 @@ import (
 
 	"github.com/libyawire/libyawire/fetch"
 	"github.com/libyawire/libyawire/store"
+	"github.com/libyawire/libyawire/tag"
 	"golang.org/x/text/encoding/charmap"
 )
 
@@ -309,18 +310,48 @@ func TestKeepDrop(t *testing.T) {
 	}
 }
 
-func TestSlug(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"Tripoli", "tripoli"},
-		{"Water & Utilities", "water-utilities"},
-		{"  World/Africa  ", "world-africa"},
-		{"أخبار ليبيا", "أخبار-ليبيا"},
-		{"--", ""},
-		{"COVID-19", "covid-19"},
+// A general source keeps only the stories its rules tag libya.
+func TestRulesAndKeep(t *testing.T) {
+	tg, err := tag.New([]tag.Rule{
+		{Slug: "libya", Match: []string{"Libya", "ليبيا"}},
+		{Slug: "tripoli", Ambiguous: []string{"Tripoli", "طرابلس"}, Implies: []string{"libya"}},
+		{Slug: "sport", Match: []string{"football"}},
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		if got := fetch.Slug(tt.in); got != tt.want {
-			t.Errorf("Slug(%q) = %q, want %q", tt.in, got, tt.want)
+	feed := `<?xml version="1.0"?><rss version="2.0"><channel><title>World wire</title><link>https://wire.example/</link><description>d</description>
+<item><title>Talks on Libya resume in Geneva</title><guid>w1</guid><description>Delegations from Tripoli attended.</description></item>
+<item><title>Protests in Tripoli, Lebanon</title><guid>w2</guid></item>
+<item><title>Football: Libya beat Tunisia</title><guid>w3</guid></item>
+<item><title>محادثات طرابلس</title><guid>w4</guid><category>ليبيا</category></item>
+<item><title>Rain in Cairo</title><guid>w5</guid></item>
+</channel></rss>`
+	db := openDB(t)
+	srv := serveFeed(t, "application/rss+xml", []byte(feed))
+	f := fetch.New(db, fetch.Options{Now: clock, Tagger: tg})
+	out, err := f.Fetch(context.Background(), fetch.Source{Name: "wire", URL: srv.URL, Keep: []string{"libya"}, Drop: []string{"sport"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.New != 2 || out.Dropped != 3 {
+		t.Errorf("got %+v, want 2 new and 3 dropped", out)
+	}
+	items, _ := db.Items(store.Query{})
+	got := map[string][]string{}
+	for _, it := range items {
+		got[it.Title] = it.Tags
+	}
+	want := map[string][]string{
+		"Talks on Libya resume in Geneva": {"libya", "tripoli"},
+		"محادثات طرابلس":                  {"libya", "tripoli"},
+	}
+	if len(got) != len(want) {
+		t.Errorf("stored %v, want %v", got, want)
+	}
+	for title, tags := range want {
+		if !slices.Equal(got[title], tags) {
+			t.Errorf("%q: tags %q, want %q", title, got[title], tags)
 		}
 	}
 }
