@@ -136,4 +136,3 @@ func TestPlainText(t *testing.T) {
 		}
 	}
 }
-
