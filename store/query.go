@@ -16,10 +16,13 @@ const MaxLimit = 500
 
 // Items returns the stories that q selects, newest first.
 //
-// It walks one index from its newest end: the smallest of the tag groups
-// and the source list by story count, or the time index when q names
-// neither, and checks each story's summary against the rest of q. A walk
-// stops at the limit or at the first story published before q.Since.
+// Every tag group and the source list is a walk over index buckets from
+// their newest end (a group's tags merged); the walks are intersected by
+// seeking each to the newest key all of them hold, so an AND of two common
+// tags never reads the stories that carry only one. With neither, the walk
+// is the time index. A story's summary is read only when q filters on
+// NoTags or Lang. The walk stops at the limit or at the first story
+// published before q.Since.
 func (db *DB) Items(q Query) ([]Item, error) {
 	limit := q.Limit
 	if limit <= 0 {
@@ -28,7 +31,7 @@ func (db *DB) Items(q Query) ([]Item, error) {
 	limit = min(limit, MaxLimit)
 	var items []Item
 	err := db.bolt.View(func(tx *bolt.Tx) error {
-		walk, ok := chooseWalk(tx, q)
+		x, ok := walks(tx, q)
 		if !ok {
 			return nil // a named tag or source that no story has
 		}
@@ -38,17 +41,20 @@ func (db *DB) Items(q Query) ([]Item, error) {
 		}
 		summaries := tx.Bucket(bucketSummaries)
 		stories := tx.Bucket(bucketStories)
-		for key := walk.last(); key != nil && len(items) < limit; key = walk.prev() {
+		needSummary := len(q.NoTags) > 0 || q.Lang != ""
+		for key := x.first(); key != nil && len(items) < limit; key = x.next() {
 			if since != nil && bytes.Compare(key, since) < 0 {
 				break
 			}
 			id := key[8:16]
-			var s summary
-			if err := json.Unmarshal(summaries.Get(id), &s); err != nil {
-				return fmt.Errorf("summary of story %d: %w", binary.BigEndian.Uint64(id), err)
-			}
-			if !q.matches(&s) {
-				continue
+			if needSummary {
+				var s summary
+				if err := json.Unmarshal(summaries.Get(id), &s); err != nil {
+					return fmt.Errorf("summary of story %d: %w", binary.BigEndian.Uint64(id), err)
+				}
+				if !q.matches(&s) {
+					continue
+				}
 			}
 			var it Item
 			if err := json.Unmarshal(stories.Get(id), &it); err != nil {
@@ -61,21 +67,13 @@ func (db *DB) Items(q Query) ([]Item, error) {
 	return items, err
 }
 
-// matches reports whether a story's summary satisfies every part of q.
-// (The part that chose the walk is checked again; that costs little.)
+// matches reports whether a story's summary passes q's NoTags and Lang.
+// (Tags and Sources are settled by the index walks.)
 func (q *Query) matches(s *summary) bool {
-	for _, group := range q.Tags {
-		if !slices.ContainsFunc(group, func(t string) bool { return slices.Contains(s.Tags, t) }) {
-			return false
-		}
-	}
 	for _, t := range q.NoTags {
 		if slices.Contains(s.Tags, t) {
 			return false
 		}
-	}
-	if len(q.Sources) > 0 && !slices.ContainsFunc(q.Sources, func(src string) bool { return slices.Contains(s.Sources, src) }) {
-		return false
 	}
 	if q.Lang != "" && !langMatches(s.Lang, q.Lang) {
 		return false
@@ -90,47 +88,89 @@ func langMatches(have, want string) bool {
 	return have == want || strings.HasPrefix(have, want+"-")
 }
 
-// chooseWalk picks the index to walk for q: the candidate with the fewest
-// stories. It reports false when q names a tag group or a source list none
-// of whose members any story carries, so nothing can match.
-func chooseWalk(tx *bolt.Tx, q Query) (*mergeWalk, bool) {
-	counts := tx.Bucket(bucketCounts)
-	var best *mergeWalk
-	bestN := uint64(0)
-	consider := func(parent []byte, prefix string, names []string) bool {
+// walks returns the intersection of the index walks q names. It reports
+// false when q names a tag group or a source list none of whose members any
+// story carries, so nothing can match.
+func walks(tx *bolt.Tx, q Query) (*intersection, bool) {
+	x := &intersection{}
+	add := func(parent []byte, names []string) bool {
 		w := &mergeWalk{}
-		var n uint64
 		for _, name := range names {
-			b := tx.Bucket(parent).Bucket([]byte(name))
-			if b == nil {
-				continue
-			}
-			w.add(b.Cursor())
-			if v := counts.Get([]byte(prefix + name)); len(v) == 8 {
-				n += binary.BigEndian.Uint64(v)
+			if b := tx.Bucket(parent).Bucket([]byte(name)); b != nil {
+				w.cursors = append(w.cursors, b.Cursor())
 			}
 		}
-		if len(w.cursors) == 0 {
-			return false
-		}
-		if best == nil || n < bestN {
-			best, bestN = w, n
-		}
-		return true
+		x.walks = append(x.walks, w)
+		return len(w.cursors) > 0
 	}
 	for _, group := range q.Tags {
-		if !consider(bucketTags, "t/", group) {
+		if !add(bucketTags, group) {
 			return nil, false
 		}
 	}
-	if len(q.Sources) > 0 && !consider(bucketBySource, "s/", q.Sources) {
+	if len(q.Sources) > 0 && !add(bucketBySource, q.Sources) {
 		return nil, false
 	}
-	if best == nil {
-		best = &mergeWalk{}
-		best.add(tx.Bucket(bucketTime).Cursor())
+	if len(x.walks) == 0 {
+		x.walks = append(x.walks, &mergeWalk{cursors: []*bolt.Cursor{tx.Bucket(bucketTime).Cursor()}})
 	}
-	return best, true
+	return x, true
+}
+
+// intersection yields, newest first, the keys that every one of its walks
+// holds.
+type intersection struct {
+	walks []*mergeWalk
+}
+
+func (x *intersection) first() []byte {
+	var target []byte
+	for _, w := range x.walks {
+		k := w.last()
+		if k == nil {
+			return nil
+		}
+		if target == nil || bytes.Compare(k, target) < 0 {
+			target = k
+		}
+	}
+	return x.align(target)
+}
+
+// next steps every walk past the key they agree on and aligns them again.
+func (x *intersection) next() []byte {
+	var target []byte
+	for _, w := range x.walks {
+		k := w.prev()
+		if k == nil {
+			return nil
+		}
+		if target == nil || bytes.Compare(k, target) < 0 {
+			target = k
+		}
+	}
+	return x.align(target)
+}
+
+// align seeks every walk to its newest key at or before target, lowering
+// target until all of them stand on it.
+func (x *intersection) align(target []byte) []byte {
+	for target != nil {
+		agreed := true
+		for _, w := range x.walks {
+			k := w.seek(target)
+			if k == nil {
+				return nil
+			}
+			if !bytes.Equal(k, target) {
+				target, agreed = k, false
+			}
+		}
+		if agreed {
+			return target
+		}
+	}
+	return nil
 }
 
 // mergeWalk walks several index buckets at once, newest key first, and
@@ -139,8 +179,6 @@ type mergeWalk struct {
 	cursors []*bolt.Cursor
 	heads   [][]byte // the key each cursor stands on; nil when it is done
 }
-
-func (w *mergeWalk) add(c *bolt.Cursor) { w.cursors = append(w.cursors, c) }
 
 func (w *mergeWalk) last() []byte {
 	w.heads = make([][]byte, len(w.cursors))
@@ -158,6 +196,25 @@ func (w *mergeWalk) prev() []byte {
 		if w.heads[i] != nil && bytes.Equal(w.heads[i], cur) {
 			w.heads[i], _ = c.Prev()
 		}
+	}
+	return w.max()
+}
+
+// seek moves every cursor to its newest key at or before target and
+// returns the newest of those.
+func (w *mergeWalk) seek(target []byte) []byte {
+	for i, c := range w.cursors {
+		if h := w.heads[i]; h == nil || bytes.Compare(h, target) <= 0 {
+			continue // done, or already there
+		}
+		k, _ := c.Seek(target)
+		switch {
+		case k == nil:
+			k, _ = c.Last()
+		case !bytes.Equal(k, target):
+			k, _ = c.Prev()
+		}
+		w.heads[i] = k
 	}
 	return w.max()
 }

@@ -1,10 +1,14 @@
 package store_test
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"maps"
+	"math/rand/v2"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -369,4 +373,104 @@ func TestCheck(t *testing.T) {
 	if err := db.Check(); err == nil {
 		t.Fatal("a closed database checks out")
 	}
+}
+
+// TestQueryAgainstScan compares Items with a plain filter over every story,
+// for random stories and random queries.
+func TestQueryAgainstScan(t *testing.T) {
+	c := &clock{t0}
+	db, _ := mustOpen(t, c)
+	rng := rand.New(rand.NewPCG(7, 11))
+	tagPool := []string{"a", "b", "c", "d", "e", "f"}
+	sources := []string{"s1", "s2", "s3"}
+	langs := []string{"en", "ar", "en-gb"}
+	for i := 0; i < 480; i += 20 { // fewer than MaxLimit, so one query lists them all
+		var items []store.Item
+		for j := i; j < i+20; j++ {
+			var tags []string
+			for _, tg := range tagPool {
+				if rng.IntN(3) == 0 {
+					tags = append(tags, tg)
+				}
+			}
+			items = append(items, store.Item{
+				GUID: fmt.Sprint(j), Title: fmt.Sprint(j), Tags: tags, Language: langs[rng.IntN(3)],
+				Published: t0.Add(-time.Duration(rng.IntN(5000)) * time.Minute),
+			})
+		}
+		ingest(t, db, sources[rng.IntN(len(sources))], items...)
+	}
+	everything := all(t, db, store.Query{Limit: store.MaxLimit})
+	if len(everything) != 480 {
+		t.Fatalf("stored %d stories, want 480", len(everything))
+	}
+	byID := map[uint64]store.Item{}
+	for _, it := range everything {
+		byID[it.ID] = it
+	}
+	pick := func(pool []string, n int) []string {
+		var out []string
+		for range n {
+			out = append(out, pool[rng.IntN(len(pool))])
+		}
+		return out
+	}
+	for n := 0; n < 300; n++ {
+		q := store.Query{Limit: 1 + rng.IntN(40)}
+		for range rng.IntN(3) {
+			q.Tags = append(q.Tags, pick(tagPool, 1+rng.IntN(2)))
+		}
+		q.NoTags = pick(tagPool, rng.IntN(2))
+		q.Sources = pick(sources, rng.IntN(2))
+		if rng.IntN(3) == 0 {
+			q.Lang = "en"
+		}
+		if rng.IntN(3) == 0 {
+			q.Since = t0.Add(-time.Duration(rng.IntN(5000)) * time.Minute)
+		}
+		var want []uint64
+		ids := slices.Collect(maps.Keys(byID))
+		slices.SortFunc(ids, func(a, b uint64) int {
+			pa, pb := byID[a].Published, byID[b].Published
+			if c := pb.Compare(pa); c != 0 {
+				return c
+			}
+			return cmp.Compare(b, a)
+		})
+		for _, id := range ids {
+			if len(want) == q.Limit {
+				break
+			}
+			if scanMatches(byID[id], q) {
+				want = append(want, id)
+			}
+		}
+		var got []uint64
+		for _, it := range all(t, db, q) {
+			got = append(got, it.ID)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("query %+v:\n got %v\nwant %v", q, got, want)
+		}
+	}
+}
+
+func scanMatches(it store.Item, q store.Query) bool {
+	for _, group := range q.Tags {
+		if !slices.ContainsFunc(group, func(t string) bool { return slices.Contains(it.Tags, t) }) {
+			return false
+		}
+	}
+	for _, t := range q.NoTags {
+		if slices.Contains(it.Tags, t) {
+			return false
+		}
+	}
+	if len(q.Sources) > 0 && !slices.ContainsFunc(q.Sources, func(s string) bool { return slices.Contains(it.Sources(), s) }) {
+		return false
+	}
+	if q.Lang != "" && it.Language != q.Lang && !strings.HasPrefix(it.Language, q.Lang+"-") {
+		return false
+	}
+	return q.Since.IsZero() || !it.Published.Before(q.Since)
 }
