@@ -162,6 +162,12 @@ func serve(ctx context.Context, cfg *Config, getenv func(string) string, stderr 
 	go func() { served <- srv.Serve(ln) }()
 	logger.Info("listening", "addr", ln.Addr().String(), "database", dbPath, "sources", len(cfg.Sources), "version", version)
 	sched.Start()
+	retagCtx, stopRetag := context.WithCancel(context.Background())
+	retagDone := make(chan struct{})
+	go func() {
+		defer close(retagDone)
+		retag(retagCtx, db, tagger, cfg, logger)
+	}()
 
 	select {
 	case <-ctx.Done():
@@ -174,10 +180,51 @@ func serve(ctx context.Context, cfg *Config, getenv func(string) string, stderr 
 	if serr := srv.Shutdown(shutdownCtx); serr != nil {
 		logger.Warn("requests still in flight at shutdown", "err", serr)
 	}
+	stopRetag()
 	fetchCtx, cancelFetch := context.WithTimeout(context.Background(), fetchGrace)
 	defer cancelFetch()
 	sched.Stop(fetchCtx)
+	<-retagDone
 	return err
+}
+
+// retag brings the stored stories' tags up to the current rules, if they
+// were tagged under others. It runs beside fetching and serving; a stop
+// leaves it to carry on at the next start.
+func retag(ctx context.Context, db *store.DB, tagger *tag.Tagger, cfg *Config, logger *slog.Logger) {
+	have, err := db.TagVersion()
+	if err != nil {
+		logger.Error("reading the tag rules version", "err", err)
+		return
+	}
+	if have == tagger.Version() {
+		return
+	}
+	sourceTags := map[string][]string{}
+	for _, s := range cfg.Sources {
+		sourceTags[s.Name] = s.Tags
+	}
+	fn := func(story *store.Item, c *store.Copy) []string {
+		tags, ok := sourceTags[c.Source]
+		if !ok {
+			return c.Tags // a source no longer configured keeps the tags it had
+		}
+		return tagger.Tags(tag.Input{
+			Title: story.Title, Summary: story.Summary, Content: story.Content,
+			Categories: c.Categories, SourceTags: tags,
+		})
+	}
+	start := time.Now()
+	logger.Info("re-tagging stored stories under changed rules", "from", have, "to", tagger.Version())
+	changed, err := db.Retag(ctx, tagger.Version(), 0, fn)
+	switch {
+	case errors.Is(err, context.Canceled):
+		logger.Info("re-tagging paused until the next start", "changed", changed)
+	case err != nil:
+		logger.Error("re-tagging failed", "changed", changed, "err", err)
+	default:
+		logger.Info("re-tagged", "changed", changed, "took", time.Since(start).Round(time.Millisecond))
+	}
 }
 
 // newTagger builds the tagger for the config's rules.

@@ -23,15 +23,16 @@ import (
 // logWatch is the daemon's stderr in a test: it keeps every line and tells
 // the test, over channels, when the daemon listens and when a fetch ends.
 type logWatch struct {
-	mu      sync.Mutex
-	buf     bytes.Buffer
-	partial []byte
-	addr    chan string
-	fetched chan string // the source of each finished fetch, failed or not
+	mu       sync.Mutex
+	buf      bytes.Buffer
+	partial  []byte
+	addr     chan string
+	fetched  chan string // the source of each finished fetch, failed or not
+	retagged chan struct{}
 }
 
 func newLogWatch() *logWatch {
-	return &logWatch{addr: make(chan string, 1), fetched: make(chan string, 100)}
+	return &logWatch{addr: make(chan string, 1), fetched: make(chan string, 100), retagged: make(chan struct{}, 1)}
 }
 
 var (
@@ -57,6 +58,9 @@ func (w *logWatch) Write(p []byte) (int, error) {
 		}
 		if m := fetchRe.FindStringSubmatch(line); m != nil {
 			w.fetched <- m[1]
+		}
+		if strings.Contains(line, "msg=re-tagged") {
+			w.retagged <- struct{}{}
 		}
 	}
 	return len(p), nil
@@ -445,4 +449,37 @@ func feedparserPython(t *testing.T) string {
 	}
 	requireInCI(t, "python3 feedparser", "apt-get install python3-feedparser")
 	return ""
+}
+
+// TestRetagOnRuleChange restarts the daemon with a new rule and finds the
+// stored stories tagged by it.
+func TestRetagOnRuleChange(t *testing.T) {
+	configPath := writeE2EConfig(t)
+	d := startDaemon(t, configPath, 4)
+	if n := len(d.feed("/tags/derna.json").Items); n != 0 {
+		t.Fatalf("tag derna before the rule exists: %d stories", n)
+	}
+	if err := d.stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	cfg, err := os.ReadFile(configPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = bytes.Replace(cfg, []byte("tags:\n"), []byte("tags:\n  - slug: derna\n    match: [Derna, درنة]\n    implies: [libya]\n"), 1)
+	if err := os.WriteFile(configPath, cfg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d = startDaemon(t, configPath, 4)
+	defer d.stop()
+	select {
+	case <-d.log.retagged:
+	case <-time.After(waitTime):
+		t.Fatalf("no re-tagging; log:\n%s", d.log)
+	}
+	f := d.feed("/tags/derna.json")
+	if len(f.Items) != 1 || f.Items[0].Title != "Derna bridge tender opens" {
+		t.Errorf("tag derna after the rule came: %+v", f.Items)
+	}
 }

@@ -40,6 +40,7 @@ func convert(feed *gofeed.Feed, src Source, feedURL string, tg *tag.Tagger) []st
 			Author:  author(e),
 		}
 		categories := e.Categories[:min(len(e.Categories), maxCategories)]
+		it.Categories = categories
 		it.Tags = tg.Tags(tag.Input{
 			Title: it.Title, Summary: it.Summary, Content: it.Content,
 			Categories: categories, SourceTags: src.Tags,

@@ -15,7 +15,10 @@
 // index bucket yields stories newest first.
 //
 //	meta                    "version" -> "1"; "instance" -> random hex naming this database;
-//	                        "changed" -> Unix nanoseconds of the last change to any story
+//	                        "changed" -> Unix nanoseconds of the last change to any story;
+//	                        "tag_version" -> the tag rules every story is tagged under;
+//	                        "retagging", "retag_next" -> the rules a Retag under way tags
+//	                        with and the story id it goes on from
 //	stories                 id -> Item as JSON, the whole story. The bucket's sequence
 //	                        numbers story ids, so an id is never given out twice, even after
 //	                        a story is deleted.

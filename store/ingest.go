@@ -166,7 +166,7 @@ func (w *writer) put(in *Item, res *Result) error {
 	}
 	canon := CanonicalLink(in.Link)
 	key := itemKey(in, canon)
-	c := Copy{Source: w.source, Key: key, Link: in.Link, Tags: normTags(in.Tags)}
+	c := Copy{Source: w.source, Key: key, Link: in.Link, Tags: normTags(in.Tags), Categories: in.Categories}
 
 	id := w.keys.Get([]byte(key))
 	if id == nil && canon != "" {
@@ -275,7 +275,8 @@ func sameFields(a, b *Item) bool {
 }
 
 func copyEqual(a, b Copy) bool {
-	return a.Source == b.Source && a.Key == b.Key && a.Link == b.Link && slices.Equal(a.Tags, b.Tags)
+	return a.Source == b.Source && a.Key == b.Key && a.Link == b.Link && slices.Equal(a.Tags, b.Tags) &&
+		slices.Equal(a.Categories, b.Categories)
 }
 
 func (w *writer) load(id []byte) (Item, *summary, error) {

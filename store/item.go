@@ -19,6 +19,10 @@ type Item struct {
 	Updated   time.Time `json:"updated,omitzero"`
 	Tags      []string  `json:"tags,omitempty"` // slugs, sorted; for a stored story the union over Copies
 
+	// Categories are the feed entry's own categories, kept with its copy so
+	// that the copy can be tagged again when the rules change.
+	Categories []string `json:"-"`
+
 	FirstSeen time.Time `json:"first_seen"` // when the store first saw the story
 	Modified  time.Time `json:"modified"`   // when the stored story last changed
 	Copies    []Copy    `json:"copies,omitempty"`
@@ -27,10 +31,11 @@ type Item struct {
 // Copy is one source's report of a story. The first copy is the one that
 // stored the story and gave it its title and link.
 type Copy struct {
-	Source string   `json:"source"`
-	Key    string   `json:"key"` // the item's identity within its source
-	Link   string   `json:"link,omitempty"`
-	Tags   []string `json:"tags,omitempty"` // the tags this copy brought
+	Source     string   `json:"source"`
+	Key        string   `json:"key"` // the item's identity within its source
+	Link       string   `json:"link,omitempty"`
+	Tags       []string `json:"tags,omitempty"`       // the tags this copy brought
+	Categories []string `json:"categories,omitempty"` // the entry's categories as its feed gave them
 }
 
 // Sources returns the names of the sources that carried the story, first
