@@ -1,7 +1,6 @@
 package publish
 
 import (
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"time"
@@ -60,14 +59,6 @@ func handleSources(db *store.DB, sources []Source, logger *slog.Logger) http.Han
 				Dropped:     st.Dropped,
 			}
 		}
-		body, err := json.MarshalIndent(list, "", "  ")
-		if err != nil {
-			logger.Error("encode source states", "err", err)
-			http.Error(w, "The source states could not be encoded; the server log says why.", http.StatusInternalServerError)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Cache-Control", "no-cache")
-		w.Write(append(body, '\n'))
+		writeJSON(w, list, logger)
 	})
 }
