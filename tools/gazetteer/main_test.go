@@ -1,0 +1,103 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"slices"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+const gazetteerPath = "../../../shared/data/gazetteer.yaml"
+
+func TestConvertGazetteer(t *testing.T) {
+	if _, err := os.Stat(gazetteerPath); err != nil {
+		t.Skipf("no gazetteer to convert: %v", err)
+	}
+	entries, err := load(gazetteerPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Convert through the printed YAML, as config.yaml will read it.
+	var buf bytes.Buffer
+	if err := write(&buf, convert(entries)); err != nil {
+		t.Fatal(err)
+	}
+	var out struct{ Tags []rule }
+	if err := yaml.Unmarshal(buf.Bytes(), &out); err != nil {
+		t.Fatalf("the output is not YAML: %v", err)
+	}
+	bySlug := map[string]rule{}
+	for _, r := range out.Tags {
+		bySlug[r.Slug] = r
+	}
+	if got, want := len(bySlug), 95; got != want || len(out.Tags) != want {
+		t.Errorf("got %d rules (%d slugs), want %d", len(out.Tags), got, want)
+	}
+
+	all := map[string]bool{} // every alias of every entry
+	for _, e := range entries {
+		r := bySlug[e.Slug]
+		for _, a := range aliases(e) {
+			all[a] = true
+			if !slices.Contains(r.Match, a) && !slices.Contains(r.Ambiguous, a) {
+				t.Errorf("%s: alias %q is missing", e.Slug, a)
+			}
+		}
+		for _, a := range e.ContextRequired {
+			if omitted[a] {
+				if slices.Contains(r.Ambiguous, a) || slices.Contains(r.Match, a) {
+					t.Errorf("%s: omitted alias %q is in the rule", e.Slug, a)
+				}
+				continue
+			}
+			if !slices.Contains(r.Ambiguous, a) || slices.Contains(r.Match, a) {
+				t.Errorf("%s: context_required %q is not (only) under ambiguous", e.Slug, a)
+			}
+		}
+	}
+	for a := range generic {
+		if !all[a] {
+			t.Errorf("generic %q is no alias in the gazetteer: remove it", a)
+		}
+	}
+	for a := range libyaOnly {
+		if !all[a] {
+			t.Errorf("libyaOnly %q is no alias in the gazetteer: remove it", a)
+		}
+	}
+
+	for _, r := range out.Tags {
+		switch {
+		case r.Slug == "libya" && len(r.Implies) > 0:
+			t.Errorf("libya implies %v, want nothing", r.Implies)
+		case r.Slug != "libya" && !slices.Contains(r.Implies, "libya"):
+			t.Errorf("%s implies %v, want libya among them", r.Slug, r.Implies)
+		}
+		for _, s := range r.Implies {
+			if _, ok := bySlug[s]; !ok {
+				t.Errorf("%s implies %q, which no rule defines", r.Slug, s)
+			}
+		}
+	}
+}
+
+// TestConfigInStep checks that the shipped config.yaml carries the rules
+// this tool makes, so an edit to either is not lost at the next run.
+func TestConfigInStep(t *testing.T) {
+	if _, err := os.Stat(gazetteerPath); err != nil {
+		t.Skipf("no gazetteer to convert: %v", err)
+	}
+	var want bytes.Buffer
+	if err := run(gazetteerPath, &want); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := os.ReadFile("../../config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(cfg, want.Bytes()) {
+		t.Error("config.yaml's tags: section is not what go run ./tools/gazetteer prints; run it and paste its output")
+	}
+}
