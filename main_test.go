@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -266,7 +267,31 @@ func TestEndToEnd(t *testing.T) {
 		}
 	}
 
-	resp, body := d.get("/api/sources")
+	// Every tag a story carries has its three feeds, each with its stories.
+	resp, body := d.get("/api/tags")
+	var tags []struct {
+		Slug  string `json:"slug"`
+		Count int    `json:"count"`
+	}
+	if err := json.Unmarshal(body, &tags); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("api/tags: %s %v\n%s", resp.Status, err, body)
+	}
+	for _, tg := range tags {
+		if tg.Count == 0 {
+			continue
+		}
+		if n := len(d.feed("/tags/" + url.PathEscape(tg.Slug) + ".json").Items); n != tg.Count {
+			t.Errorf("/tags/%s.json: %d stories, /api/tags says %d", tg.Slug, n, tg.Count)
+		}
+		for ext, item := range map[string]string{".rss": "<item>", ".atom": "<entry"} {
+			resp, body := d.get("/tags/" + url.PathEscape(tg.Slug) + ext)
+			if resp.StatusCode != http.StatusOK || bytes.Count(body, []byte(item)) != tg.Count {
+				t.Errorf("/tags/%s%s: %s, want %d items:\n%.400s", tg.Slug, ext, resp.Status, tg.Count, body)
+			}
+		}
+	}
+
+	resp, body = d.get("/api/sources")
 	var sources []struct {
 		Name   string `json:"name"`
 		Status int    `json:"status"`
