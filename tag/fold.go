@@ -46,11 +46,22 @@ func foldRune(r rune) rune {
 	case unicode.Is(unicode.Mn, r):
 		return -1 // combining accents: "é" written as e + ◌́ folds to "e"
 	case unicode.IsLetter(r):
-		return unicode.ToLower(r)
+		return foldCase(r)
 	case unicode.IsDigit(r):
 		return r
 	}
 	return ' '
+}
+
+// foldCase returns the lower case of the smallest rune that r's case folds
+// with, so that every case form of a letter folds alike: Σ, σ and ς give σ,
+// and the Kelvin sign gives k.
+func foldCase(r rune) rune {
+	least := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		least = min(least, f)
+	}
+	return unicode.ToLower(least)
 }
 
 func foldArabic(r rune) rune {

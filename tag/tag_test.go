@@ -19,6 +19,8 @@ func TestFold(t *testing.T) {
 		{"Haftar's", "haftar"},
 		{"the 's' key", "the s key"},
 		{"Misrātah", "misrātah"},
+		{"ΟΔΟΣ οδος οδοσ", "οδοσ οδοσ οδοσ"},
+		{"\u212Aufra", "kufra"}, // the Kelvin sign
 		{"Benghazi\u200b", "benghazi"},
 		// Arabic: tashkeel and tatweel go, hamza forms, taa marbuta and
 		// alef maqsura fold, digits become ASCII.
