@@ -53,13 +53,16 @@ func foldRune(r rune) rune {
 	return ' '
 }
 
-// foldCase returns the lower case of the smallest rune that r's case folds
-// with, so that every case form of a letter folds alike: Σ, σ and ς give σ,
-// and the Kelvin sign gives k.
+// foldCase returns the lower case of the smallest letter that r's case
+// folds with, so that every case form of a letter folds alike: Σ, σ and ς
+// give σ, and the Kelvin sign gives k. (Some orbits hold a combining mark,
+// such as Greek iota's U+0345, which is no letter.)
 func foldCase(r rune) rune {
 	least := r
 	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-		least = min(least, f)
+		if f < least && unicode.IsLetter(f) {
+			least = f
+		}
 	}
 	return unicode.ToLower(least)
 }
