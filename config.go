@@ -765,6 +765,31 @@ func (ch *checker) earlier(path, noun string, i int) string {
 	return fmt.Sprintf("by %s %d", noun, i+1)
 }
 
+// identity names the key that identifies an entry of a list: a rule's
+// slug, a source's name.
+type identity struct {
+	list, key, noun, example string
+}
+
+// uniqueSlug checks entry i's identifying value: present, a slug, not used
+// by an earlier entry (first maps values to the entries that hold them). It
+// reports whether the value is good and new, and records it in first then.
+func (ch *checker) uniqueSlug(id identity, i int, value, label string, first map[string]int) bool {
+	at := pathOf(id.list, i, id.key)
+	switch j, dup := first[value]; {
+	case value == "":
+		ch.fail(at, "%s has no %s: add %s: with a slug such as %s", label, id.key, id.key, id.example)
+	case !slugPattern.MatchString(value):
+		ch.fail(at, "%s: the %s must be %s, such as %s", label, id.key, slugRule, id.example)
+	case dup:
+		ch.fail(at, "%s: %s already used %s", label, id.key, ch.earlier(pathOf(id.list, j, id.key), id.noun, j))
+	default:
+		first[value] = i
+		return true
+	}
+	return false
+}
+
 // problems runs every check, in file order as far as possible: the top-level
 // keys, fetch, retention and feed, the tag rules, then the sources.
 func (c *Config) problems() ConfigErrors {
@@ -858,15 +883,7 @@ func (ch *checker) rules() map[string]bool {
 	for i, r := range c.Tags {
 		label := entryLabel("tag", r.Slug, i)
 		at := func(parts ...any) string { return pathOf(append([]any{"tags", i}, parts...)...) }
-		switch j, dup := first[r.Slug]; {
-		case r.Slug == "":
-			ch.fail(at("slug"), "%s has no slug: add slug: with a tag name such as sirte", label)
-		case !slugPattern.MatchString(r.Slug):
-			ch.fail(at("slug"), "%s: the slug must be %s, such as green-mountain", label, slugRule)
-		case dup:
-			ch.fail(at("slug"), "%s: slug already used %s", label, ch.earlier(pathOf("tags", j, "slug"), "tag", j))
-		default:
-			first[r.Slug] = i
+		if ch.uniqueSlug(identity{"tags", "slug", "tag", "green-mountain"}, i, r.Slug, label, first) {
 			defined[r.Slug] = true
 		}
 		if len(r.Match)+len(r.Ambiguous) == 0 {
@@ -958,16 +975,7 @@ func (ch *checker) sources(defined map[string]bool) {
 	for i, s := range c.Sources {
 		label := entryLabel("source", s.Name, i)
 		at := func(parts ...any) string { return pathOf(append([]any{"sources", i}, parts...)...) }
-		switch j, dup := first[s.Name]; {
-		case s.Name == "":
-			ch.fail(at("name"), "%s has no name: add name: with a short slug such as libya-herald", label)
-		case !slugPattern.MatchString(s.Name):
-			ch.fail(at("name"), "%s: the name must be %s, such as libya-herald", label, slugRule)
-		case dup:
-			ch.fail(at("name"), "%s: name already used %s", label, ch.earlier(pathOf("sources", j, "name"), "source", j))
-		default:
-			first[s.Name] = i
-		}
+		ch.uniqueSlug(identity{"sources", "name", "source", "libya-herald"}, i, s.Name, label, first)
 		if s.URL == "" {
 			ch.fail(at("url"), "%s has no url: add url: with the feed's address", label)
 		} else if problem := httpURLProblem(s.URL, "https://example.org/feed/"); problem != "" {

@@ -123,25 +123,17 @@ type intersection struct {
 	walks []*mergeWalk
 }
 
-func (x *intersection) first() []byte {
-	var target []byte
-	for _, w := range x.walks {
-		k := w.last()
-		if k == nil {
-			return nil
-		}
-		if target == nil || bytes.Compare(k, target) < 0 {
-			target = k
-		}
-	}
-	return x.align(target)
-}
+func (x *intersection) first() []byte { return x.move((*mergeWalk).last) }
 
 // next steps every walk past the key they agree on and aligns them again.
-func (x *intersection) next() []byte {
+func (x *intersection) next() []byte { return x.move((*mergeWalk).prev) }
+
+// move moves every walk with step and aligns them on the oldest of the
+// keys they reach.
+func (x *intersection) move(step func(*mergeWalk) []byte) []byte {
 	var target []byte
 	for _, w := range x.walks {
-		k := w.prev()
+		k := step(w)
 		if k == nil {
 			return nil
 		}
