@@ -77,8 +77,10 @@ func New(db *store.DB, opts Options) *Fetcher {
 
 // Outcome is what one fetch did.
 type Outcome struct {
-	Status      int // HTTP status; 0 when no response came
+	Status      int    // HTTP status; 0 when no response came
+	Skipped     string // why no request was sent, when none was
 	NotModified bool
+	Failures    int // consecutive failures, this one included
 	Items       int // entries in the feed
 	New         int
 	Updated     int

@@ -3,8 +3,10 @@ package fetch
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -142,12 +144,66 @@ func (s *Scheduler) Stop(ctx context.Context) {
 	s.flush()
 }
 
-// run fetches one source when a slot is free, unless it is already being
-// fetched or the scheduler is stopping.
+// run fetches one source for the schedule when a slot is free, unless it
+// is already being fetched or the scheduler is stopping, and logs how it went.
 func (s *Scheduler) run(src Source) {
-	if !s.claim(src.Name) {
+	out, ran, err := s.do(s.ctx, src)
+	if !ran {
 		s.log.Debug("fetch skipped: previous still running", "source", src.Name)
 		return
+	}
+	s.logOutcome(src, out, err)
+}
+
+// Report is how one fetch that FetchNow made went.
+type Report struct {
+	Source  string
+	Outcome Outcome
+	Err     error // the fetch failed; Outcome says what came back
+	Busy    bool  // the source was being fetched already, so it was not fetched again
+}
+
+// FetchNow fetches the named sources, or every source when names is empty,
+// now, within the limits, and calls report (from one goroutine at a time)
+// as each one ends. It returns when all have, or when ctx is done. An
+// unknown name is an error, and then nothing is fetched.
+func (s *Scheduler) FetchNow(ctx context.Context, names []string, report func(Report)) error {
+	srcs := s.sources
+	if len(names) > 0 {
+		srcs = nil
+		for _, name := range names {
+			i := slices.IndexFunc(s.sources, func(src Source) bool { return src.Name == name })
+			if i < 0 {
+				return fmt.Errorf("no source is named %q", name)
+			}
+			srcs = append(srcs, s.sources[i])
+		}
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, src := range srcs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, ran, err := s.do(ctx, src)
+			if ran {
+				s.logOutcome(src, out, err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			report(Report{Source: src.Name, Outcome: out, Err: err, Busy: !ran})
+		}()
+	}
+	wg.Wait()
+	return ctx.Err()
+}
+
+// do fetches src when a slot for it is free. It reports false, without
+// fetching, when src is being fetched already or the scheduler stops or
+// ctx ends while it waits.
+func (s *Scheduler) do(ctx context.Context, src Source) (out Outcome, ran bool, err error) {
+	if !s.claim(src.Name) {
+		return Outcome{}, false, nil
 	}
 	defer s.release(src.Name)
 
@@ -155,20 +211,31 @@ func (s *Scheduler) run(src Source) {
 	select {
 	case host <- struct{}{}:
 	case <-s.quit:
-		return
+		return Outcome{}, false, nil
+	case <-ctx.Done():
+		return Outcome{}, false, ctx.Err()
 	}
 	defer func() { <-host }()
 	select {
 	case s.slots <- struct{}{}:
 	case <-s.quit:
-		return
+		return Outcome{}, false, nil
+	case <-ctx.Done():
+		return Outcome{}, false, ctx.Err()
 	}
 	defer func() { <-s.slots }()
+	out, err = s.fetch(ctx, src)
+	return out, true, err
+}
 
-	out, err := s.fetch(s.ctx, src)
+// logOutcome writes the one log line of a fetch.
+func (s *Scheduler) logOutcome(src Source, out Outcome, err error) {
 	switch {
 	case err != nil:
-		s.log.Warn("fetch failed", "source", src.Name, "status", out.Status, "took", out.Took.Round(time.Millisecond), "err", err)
+		s.log.Warn("fetch failed", "source", src.Name, "status", out.Status, "failures", out.Failures,
+			"took", out.Took.Round(time.Millisecond), "err", err)
+	case out.Skipped != "":
+		s.log.Debug("fetch skipped", "source", src.Name, "why", out.Skipped)
 	case out.NotModified:
 		s.log.Debug("not modified", "source", src.Name, "status", out.Status, "took", out.Took.Round(time.Millisecond))
 	default:
