@@ -31,9 +31,9 @@ func handleTags(s *server) http.Handler {
 			list = append(list, tagInfo{Slug: tc.Slug, Title: s.tagTitle(tc.Slug), Count: tc.Count})
 			seen[tc.Slug] = true
 		}
-		for slug, title := range s.opts.TagTitles {
+		for slug := range s.opts.TagTitles {
 			if !seen[slug] {
-				list = append(list, tagInfo{Slug: slug, Title: title})
+				list = append(list, tagInfo{Slug: slug, Title: s.tagTitle(slug)})
 			}
 		}
 		slices.SortFunc(list, func(a, b tagInfo) int {

@@ -3,7 +3,11 @@ package publish
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
+	"slices"
 	"testing"
+
+	"github.com/libyawire/libyawire/store"
 )
 
 func TestAPITags(t *testing.T) {
@@ -11,6 +15,9 @@ func TestAPITags(t *testing.T) {
 	resp := f.get(t, http.MethodGet, "/api/tags")
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/json" {
 		t.Fatalf("got %s %q", resp.Status, resp.Header.Get("Content-Type"))
+	}
+	if cc := resp.Header.Get("Cache-Control"); cc != "no-cache" {
+		t.Errorf("Cache-Control %q, want no-cache", cc)
 	}
 	var got []tagInfo
 	if err := json.Unmarshal([]byte(readBody(t, resp)), &got); err != nil {
@@ -45,5 +52,45 @@ func TestAPITags(t *testing.T) {
 	}
 	if want["libya"] == 0 {
 		t.Error("the fixture has no libya stories: the test proves little")
+	}
+}
+
+// TestAPITagsExact checks the whole answer over a small database: titles
+// from the rules, else the slug; a rule's tag with no stories at 0; most
+// stories first, then by slug.
+func TestAPITagsExact(t *testing.T) {
+	c := newClock()
+	db := mustOpenDB(t, c)
+	mustIngest(t, db, "herald", []store.Item{
+		{GUID: "1", Title: "Sirte port reopens", Tags: []string{"libya", "sirte", "oil"}},
+		{GUID: "2", Title: "Sirte school opens", Tags: []string{"libya", "sirte"}},
+		{GUID: "3", Title: "Match report", Tags: []string{"libya", "football"}},
+	}, store.SourceState{Status: 200})
+	srv := httptest.NewServer(newServer(db, Options{
+		BaseURL:   "http://libyawire.test/",
+		TagTitles: map[string]string{"libya": "Libya", "sirte": "Sirte", "oil": "Oil and gas", "ghat": "Ghat", "untitled": ""},
+		Now:       c.Now,
+	}, nil).routes())
+	defer srv.Close()
+
+	resp, err := http.Get(srv.URL + "/api/tags")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got []tagInfo
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	want := []tagInfo{
+		{"libya", "Libya", 3},
+		{"sirte", "Sirte", 2},
+		{"football", "football", 1},
+		{"oil", "Oil and gas", 1},
+		{"ghat", "Ghat", 0},
+		{"untitled", "untitled", 0},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got  %+v\nwant %+v", got, want)
 	}
 }

@@ -16,9 +16,11 @@
 //
 //	meta                    "version" -> "1"; "instance" -> random hex naming this database;
 //	                        "changed" -> Unix nanoseconds of the last change to any story;
-//	                        "tag_version" -> the tag rules every story is tagged under;
+//	                        "tag_version" -> the tag rules every story is tagged under, as
+//	                        the last finished Retag or SetTagVersion recorded them;
 //	                        "retagging", "retag_next" -> the rules a Retag under way tags
-//	                        with and the story id it goes on from
+//	                        with and the 8-byte story id it goes on from; both are deleted
+//	                        when it finishes
 //	stories                 id -> Item as JSON, the whole story. The bucket's sequence
 //	                        numbers story ids, so an id is never given out twice, even after
 //	                        a story is deleted.

@@ -19,9 +19,10 @@ type Item struct {
 	Updated   time.Time `json:"updated,omitzero"`
 	Tags      []string  `json:"tags,omitempty"` // slugs, sorted; for a stored story the union over Copies
 
-	// Categories are the feed entry's own categories, kept with its copy so
-	// that the copy can be tagged again when the rules change.
-	Categories []string `json:"-"`
+	// Categories are the feed entry's raw categories, as the fetcher passes
+	// them in. Ingest keeps them with the entry's copy, so that the copy can be
+	// tagged again when the rules change; a stored story leaves this empty.
+	Categories []string `json:"categories,omitempty"`
 
 	FirstSeen time.Time `json:"first_seen"` // when the store first saw the story
 	Modified  time.Time `json:"modified"`   // when the stored story last changed
@@ -61,9 +62,12 @@ type SourceState struct {
 	LastModified string    `json:"last_modified,omitempty"` //
 	FeedTitle    string    `json:"feed_title,omitempty"`
 	FeedLink     string    `json:"feed_link,omitempty"`
-	New          int       `json:"new"`     // stories the last fetch added
-	Dropped      int       `json:"dropped"` // items keep/drop rules have turned away, in all
-	Items        int       `json:"items"`   // stories this source has contributed, in all
+	MovedTo      string    `json:"moved_to,omitempty"`  // where a permanent redirect sends the configured URL
+	NotBefore    time.Time `json:"not_before,omitzero"` // no request before this time:
+	Waiting      string    `json:"waiting,omitempty"`   // why (Retry-After, max-age, back-off)
+	New          int       `json:"new"`                 // stories the last fetch added
+	Dropped      int       `json:"dropped"`             // items keep/drop rules have turned away, in all
+	Items        int       `json:"items"`               // stories this source has contributed, in all
 }
 
 // Query selects stories, newest first. The zero Query selects the newest

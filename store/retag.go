@@ -26,7 +26,8 @@ var (
 )
 
 // TagVersion returns the version of the rules that the last completed
-// Retag recorded, or "" for a database never re-tagged.
+// Retag or SetTagVersion recorded, or "" for a new database or one never
+// re-tagged.
 func (db *DB) TagVersion() (string, error) {
 	var v string
 	err := db.bolt.View(func(tx *bolt.Tx) error {
@@ -34,6 +35,27 @@ func (db *DB) TagVersion() (string, error) {
 		return nil
 	})
 	return v, err
+}
+
+// SetTagVersion records version as the rules the stories are tagged under,
+// without re-tagging them: for a new, empty database, whose stories will all
+// be tagged under it. It forgets any Retag left unfinished, since the stories
+// are then declared tagged under version.
+func (db *DB) SetTagVersion(version string) error {
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if err := meta.Delete(keyRetagging); err != nil {
+			return err
+		}
+		if err := meta.Delete(keyRetagNext); err != nil {
+			return err
+		}
+		return meta.Put(keyTagVersion, []byte(version))
+	})
+	if err != nil {
+		return fmt.Errorf("set tag version: %w", err)
+	}
+	return nil
 }
 
 // Retag gives every stored story the tags fn computes for its copies, in
@@ -77,6 +99,14 @@ func (db *DB) Retag(ctx context.Context, version string, batch int, fn RetagFunc
 				return err
 			}
 			meta := tx.Bucket(bucketMeta)
+			if n > 0 {
+				// As Ingest does, so that Changed survives a restart.
+				var b [8]byte
+				binary.BigEndian.PutUint64(b[:], uint64(now.UnixNano()))
+				if err := meta.Put([]byte("changed"), b[:]); err != nil {
+					return err
+				}
+			}
 			if done {
 				if err := meta.Delete(keyRetagging); err != nil {
 					return err
