@@ -200,6 +200,13 @@ func retag(ctx context.Context, db *store.DB, tagger *tag.Tagger, cfg *Config, l
 	if have == tagger.Version() {
 		return
 	}
+	if have == "" && db.Changed().IsZero() {
+		// A new database: every story it will hold is tagged by tagger.
+		if err := db.SetTagVersion(tagger.Version()); err != nil {
+			logger.Error("recording the tag rules version", "err", err)
+		}
+		return
+	}
 	sourceTags := map[string][]string{}
 	for _, s := range cfg.Sources {
 		sourceTags[s.Name] = s.Tags
