@@ -84,7 +84,7 @@ func benchDB(b *testing.B) (*store.DB, Source) {
 }
 
 func ingestFeed(b *testing.B, db *store.DB, src Source, feed []byte) {
-	_, items, err := parse(bytes.NewReader(feed), src, "https://bench.example/feed", noRules)
+	_, _, items, err := parse(bytes.NewReader(feed), src, "https://bench.example/feed", noRules)
 	if err != nil {
 		b.Fatal(err)
 	}

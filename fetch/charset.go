@@ -3,50 +3,72 @@ package fetch
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"mime"
+	"regexp"
 	"strings"
 
 	"golang.org/x/net/html/charset"
 )
 
-// decodeCharset converts a body to UTF-8 when the Content-Type header names
-// another charset and the body does not name its own. An XML declaration's
-// encoding (which gofeed honours) or a byte-order mark outranks the header,
-// as the XML specification says.
-func decodeCharset(body io.Reader, contentType string) io.Reader {
+// decodeCharset readies a body for the parser. A byte-order mark or an XML
+// declaration's encoding names the body's charset, and gofeed honours them
+// (an encoding it cannot know is an error here, in words); otherwise a
+// charset the Content-Type header names is converted to UTF-8, as the XML
+// specification orders them.
+func decodeCharset(body io.Reader, contentType string) (io.Reader, error) {
+	br := bufio.NewReaderSize(body, 1024)
+	head, _ := br.Peek(1024)
+	if hasBOM(head) {
+		return br, nil
+	}
+	if label, ok := declaredEncoding(head); ok {
+		if enc, _ := charset.Lookup(label); enc == nil {
+			return nil, fmt.Errorf("unknown character set %q in the XML declaration", label)
+		}
+		return br, nil
+	}
 	_, params, err := mime.ParseMediaType(contentType)
 	if err != nil {
-		return body
+		return br, nil
 	}
 	label := strings.ToLower(strings.TrimSpace(params["charset"]))
 	if label == "" || label == "utf-8" || label == "utf8" || label == "us-ascii" {
-		return body
-	}
-	br := bufio.NewReaderSize(body, 1024)
-	head, _ := br.Peek(1024)
-	if declaresEncoding(head) {
-		return br
+		return br, nil
 	}
 	r, err := charset.NewReaderLabel(label, br)
 	if err != nil {
-		return br // an unknown label: let the parser try
+		return br, nil // an unknown label in a header: let the parser try UTF-8
 	}
-	return r
+	return r, nil
 }
 
-// declaresEncoding reports whether a document starts with a byte-order mark
-// or an XML declaration that names an encoding.
-func declaresEncoding(head []byte) bool {
+func hasBOM(head []byte) bool {
 	for _, bom := range [][]byte{{0xEF, 0xBB, 0xBF}, {0xFE, 0xFF}, {0xFF, 0xFE}} {
 		if bytes.HasPrefix(head, bom) {
 			return true
 		}
 	}
+	return false
+}
+
+var encodingAttr = regexp.MustCompile(`encoding\s*=\s*["']([^"']*)["']`)
+
+// declaredEncoding returns the encoding an XML declaration at the start of
+// head names, if it names one.
+func declaredEncoding(head []byte) (string, bool) {
 	head = bytes.TrimLeft(head, " \t\r\n")
 	if !bytes.HasPrefix(head, []byte("<?xml")) {
-		return false
+		return "", false
 	}
 	end := bytes.Index(head, []byte("?>"))
-	return end > 0 && bytes.Contains(head[:end], []byte("encoding"))
+	if end < 0 {
+		return "", false
+	}
+	m := encodingAttr.FindSubmatch(head[:end])
+	if m == nil {
+		return "", false
+	}
+	return strings.TrimSpace(string(m[1])), true
 }

@@ -2,8 +2,10 @@ package fetch
 
 import (
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/libyawire/libyawire/store"
@@ -50,12 +52,12 @@ func convert(feed *gofeed.Feed, src Source, feedURL string, tg *tag.Tagger) []st
 			it.Language = "ar"
 		}
 		if e.PublishedParsed != nil {
-			it.Published = *e.PublishedParsed
+			it.Published = inZone(*e.PublishedParsed, e.Published, src.Location)
 		} else if e.UpdatedParsed != nil {
-			it.Published = *e.UpdatedParsed
+			it.Published = inZone(*e.UpdatedParsed, e.Updated, src.Location)
 		}
 		if e.UpdatedParsed != nil {
-			it.Updated = *e.UpdatedParsed
+			it.Updated = inZone(*e.UpdatedParsed, e.Updated, src.Location)
 		}
 		if it.GUID == "" && it.Link == "" && it.Title == "" {
 			continue // nothing to know it by, nothing to show
@@ -103,6 +105,20 @@ func author(e *gofeed.Item) string {
 		}
 	}
 	return ""
+}
+
+// zoneSuffix matches the end of a date that names its zone: Z, an offset,
+// or a zone's letters (GMT, EET).
+var zoneSuffix = regexp.MustCompile(`(?i)(z|[+-]\d\d:?\d\d|[a-z]{2,5})$`)
+
+// inZone reads a date the feed wrote without a zone (which gofeed takes as
+// UTC) as a wall-clock time in loc: Libyan sites often publish local time
+// so. A date with a zone, or a nil loc, stays as parsed.
+func inZone(t time.Time, raw string, loc *time.Location) time.Time {
+	if loc == nil || zoneSuffix.MatchString(strings.TrimSpace(raw)) {
+		return t
+	}
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc)
 }
 
 func hasArabic(s string) bool {

@@ -2,6 +2,12 @@
 // gofeed, the conversion of each entry to a store.Item with its source's tags
 // and filters applied, and one store.Ingest per feed. Scheduler runs Fetch on
 // each source's cron schedule.
+//
+// A fetch is polite: it sends the validators of the last 200, follows at
+// most ten redirects and reports a permanent one, honours Retry-After on 429
+// and 503, never asks again sooner than the feed's Cache-Control max-age,
+// RSS ttl or sy:updatePeriod allows, and backs off from a failing source.
+// The pauses live in the source's stored state, so they survive a restart.
 package fetch
 
 import (
@@ -9,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -16,6 +23,7 @@ import (
 	"github.com/libyawire/libyawire/store"
 	"github.com/libyawire/libyawire/tag"
 	"github.com/mmcdole/gofeed"
+	"github.com/mmcdole/gofeed/rss"
 )
 
 // Source is one feed to fetch, as the configuration describes it.
@@ -23,18 +31,20 @@ type Source struct {
 	Name     string
 	Title    string
 	URL      string
-	Schedule string   // cron spec
-	Tags     []string // given to every item
-	Keep     []string // when set, only items with one of these tags are stored
-	Drop     []string // items with any of these tags are not stored
-	Language string   // for feeds that do not say
+	Schedule string         // cron spec
+	Tags     []string       // given to every item
+	Keep     []string       // when set, only items with one of these tags are stored
+	Drop     []string       // items with any of these tags are not stored
+	Language string         // for feeds that do not say
+	Location *time.Location // for dates the feed gives without a zone; nil means UTC
 }
 
 // Options tunes a Fetcher. Zero fields take the defaults in brackets.
 type Options struct {
 	UserAgent string        // [libyawire]
-	Timeout   time.Duration // whole request, body included [30s]
-	MaxBody   int64         // bytes [10 MiB]
+	Timeout   time.Duration // whole request: connect, headers and body [30s]
+	MaxBody   int64         // bytes, after decompression [10 MiB]
+	MaxAge    time.Duration // items published longer ago are not stored [no limit]
 	Client    *http.Client  // [a client of its own]
 	Tagger    *tag.Tagger   // [no rules: source tags and categories only]
 	Now       func() time.Time
@@ -62,15 +72,22 @@ func New(db *store.DB, opts Options) *Fetcher {
 	if opts.MaxBody <= 0 {
 		opts.MaxBody = 10 << 20
 	}
+	if opts.Tagger == nil {
+		opts.Tagger = noRules
+	}
 	f := &Fetcher{db: db, opts: opts, client: opts.Client, now: opts.Now}
 	if f.client == nil {
-		f.client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		transport := http.DefaultTransport.(*http.Transport).Clone()
+		transport.MaxIdleConnsPerHost = 2 // the scheduler's default per-host limit
+		f.client = &http.Client{Transport: transport}
+	}
+	if f.client.CheckRedirect == nil {
+		c := *f.client
+		c.CheckRedirect = checkRedirect
+		f.client = &c
 	}
 	if f.now == nil {
 		f.now = time.Now
-	}
-	if f.opts.Tagger == nil {
-		f.opts.Tagger = noRules
 	}
 	return f
 }
@@ -80,49 +97,67 @@ type Outcome struct {
 	Status      int    // HTTP status; 0 when no response came
 	Skipped     string // why no request was sent, when none was
 	NotModified bool
-	Failures    int // consecutive failures, this one included
-	Items       int // entries in the feed
+	MovedTo     string // where a permanent redirect led
+	Moved       bool   // MovedTo is news: the last fetch did not report it
+	Failures    int    // consecutive failures, this one included
+	Items       int    // entries in the feed
 	New         int
 	Updated     int
-	Dropped     int
+	Dropped     int // turned away by keep or drop
+	Old         int // older than MaxAge
 	Took        time.Duration
 }
 
-// Fetch fetches one source now, stores what it brought and records the
-// source's state, success or failure. A 304 is a success with
-// NotModified set. The error, if any, is also the one recorded.
+// Fetch fetches one source now, unless it asked for a pause that has not
+// ended, stores what it brought, and records the source's state, success or
+// failure. A 304 is a success with NotModified set. The error, if any, is
+// also the one recorded.
 func (f *Fetcher) Fetch(ctx context.Context, src Source) (Outcome, error) {
 	start := f.now()
 	st, err := f.db.State(src.Name)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return Outcome{}, fmt.Errorf("fetch %s: %w", src.Name, err)
 	}
+	if start.Before(st.NotBefore) {
+		return Outcome{Skipped: fmt.Sprintf("%s, until %s", st.Waiting, st.NotBefore.UTC().Format(time.RFC3339)),
+			Failures: st.Failures}, nil
+	}
 	st.Name = src.Name
 	st.LastFetch = start.UTC()
+	st.NotBefore, st.Waiting = time.Time{}, ""
+	movedBefore := st.MovedTo
 
 	out, items, err := f.fetch(ctx, src, &st)
-	out.Took = f.now().Sub(start)
+	out.MovedTo = st.MovedTo
+	out.Moved = st.MovedTo != "" && st.MovedTo != movedBefore
 	if err == nil && !out.NotModified {
+		items, out.Old = f.recent(items, start)
 		kept, dropped := filter(items, src)
 		out.Dropped = dropped
 		st.Dropped += dropped
 		var res store.Result
 		res, err = f.db.Ingest(src.Name, kept, succeeded(st, start))
 		out.New, out.Updated = res.New, res.Updated
-		if err == nil {
-			return out, nil
-		}
 	}
+	out.Took = f.now().Sub(start)
 	if err != nil {
 		st.Error = err.Error()
 		st.Failures++
+		if st.NotBefore.IsZero() {
+			st.NotBefore = start.Add(backoff(st.Failures, interval(src)) - interval(src)/2).UTC()
+			st.Waiting = fmt.Sprintf("backing off after %d failures in a row", st.Failures)
+		}
+		out.Failures = st.Failures
 		f.db.SetState(st)
 		return out, fmt.Errorf("fetch %s: %w", src.Name, err)
 	}
-	f.db.SetState(succeeded(st, start))
+	if out.NotModified {
+		f.db.SetState(succeeded(st, start))
+	}
 	return out, nil
 }
 
+// succeeded marks st as a success at time at.
 func succeeded(st store.SourceState, at time.Time) store.SourceState {
 	st.LastSuccess = at.UTC()
 	st.Error = ""
@@ -130,11 +165,38 @@ func succeeded(st store.SourceState, at time.Time) store.SourceState {
 	return st
 }
 
-// fetch makes the request and parses the feed. It updates st's status and,
-// on a 200, its validators.
+// interval returns how often a source's schedule runs; 15 minutes when the
+// spec cannot be read (the config check has said so already).
+func interval(src Source) time.Duration {
+	d, err := ParseSchedule(src.Schedule)
+	if err != nil {
+		return 15 * time.Minute
+	}
+	return d
+}
+
+// recent drops items published before MaxAge ago, and says how many.
+func (f *Fetcher) recent(items []store.Item, now time.Time) ([]store.Item, int) {
+	if f.opts.MaxAge <= 0 {
+		return items, 0
+	}
+	cutoff := now.Add(-f.opts.MaxAge)
+	kept := items[:0:0]
+	for _, it := range items {
+		if !it.Published.IsZero() && it.Published.Before(cutoff) {
+			continue
+		}
+		kept = append(kept, it)
+	}
+	return kept, len(items) - len(kept)
+}
+
+// fetch makes the request and parses the feed. It updates st's status,
+// moved_to and pause and, on a 200, its validators.
 func (f *Fetcher) fetch(ctx context.Context, src Source, st *store.SourceState) (Outcome, []store.Item, error) {
 	ctx, cancel := context.WithTimeout(ctx, f.opts.Timeout)
 	defer cancel()
+	ctx, hops := withHops(ctx)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, src.URL, nil)
 	if err != nil {
 		return Outcome{}, nil, err
@@ -154,25 +216,52 @@ func (f *Fetcher) fetch(ctx context.Context, src Source, st *store.SourceState) 
 	resp, err := f.client.Do(req)
 	if err != nil {
 		st.Status = 0
-		return Outcome{}, nil, err
+		return Outcome{}, nil, describe(err, f.opts.Timeout)
 	}
-	defer resp.Body.Close()
+	defer func() {
+		// Read what is left of a small body so the connection can be used
+		// again; a large one is not worth it.
+		io.CopyN(io.Discard, resp.Body, 4<<10)
+		resp.Body.Close()
+	}()
 	st.Status = resp.StatusCode
+	st.MovedTo = ""
+	if hops.permanent {
+		st.MovedTo = hops.movedTo
+	}
 	out := Outcome{Status: resp.StatusCode}
+	now := f.now()
 	switch {
 	case resp.StatusCode == http.StatusNotModified:
 		out.NotModified = true
+		f.pauseAsked(st, resp.Header, nil, "", now)
 		return out, nil, nil
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable:
+		if d, ok := retryAfter(resp.Header, now); ok {
+			st.NotBefore = now.Add(d).UTC()
+			st.Waiting = fmt.Sprintf("HTTP %d asked to retry after %s", resp.StatusCode, d.Round(time.Second))
+		}
+		return out, nil, fmt.Errorf("HTTP %s", resp.Status)
 	case resp.StatusCode != http.StatusOK:
 		return out, nil, fmt.Errorf("HTTP %s", resp.Status)
 	}
 
 	body := &limitedReader{r: resp.Body, n: f.opts.MaxBody}
-	feed, items, err := parse(decodeCharset(body, resp.Header.Get("Content-Type")), src, resp.Request.URL.String(), f.opts.Tagger)
-	if body.over {
-		return out, nil, fmt.Errorf("body larger than %s", byteSize(f.opts.MaxBody))
-	}
+	decoded, err := decodeCharset(body, resp.Header.Get("Content-Type"))
 	if err != nil {
+		return out, nil, fmt.Errorf("parse: %w", err)
+	}
+	feed, ttl, items, err := parse(decoded, src, resp.Request.URL.String(), f.opts.Tagger)
+	switch {
+	case body.over:
+		return out, nil, fmt.Errorf("body larger than %s", byteSize(f.opts.MaxBody))
+	case body.read == 0 && err != nil:
+		return out, nil, errEmptyBody
+	case errors.Is(err, gofeed.ErrFeedTypeNotDetected):
+		return out, nil, notAFeed(resp.Header.Get("Content-Type"))
+	case errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil:
+		return out, nil, describe(context.DeadlineExceeded, f.opts.Timeout)
+	case err != nil:
 		return out, nil, err
 	}
 	st.URL = src.URL
@@ -180,27 +269,61 @@ func (f *Fetcher) fetch(ctx context.Context, src Source, st *store.SourceState) 
 	st.LastModified = resp.Header.Get("Last-Modified")
 	st.FeedTitle = strings.TrimSpace(feed.Title)
 	st.FeedLink = feed.Link
+	f.pauseAsked(st, resp.Header, feed, ttl, now)
 	out.Items = len(feed.Items)
 	return out, items, nil
 }
 
+// pauseAsked sets st's pause to what the feed asks, if anything.
+func (f *Fetcher) pauseAsked(st *store.SourceState, h http.Header, feed *gofeed.Feed, ttl string, now time.Time) {
+	if d, why := asked(h, feed, ttl); d > 0 {
+		st.NotBefore = now.Add(d - askTolerance).UTC()
+		st.Waiting = fmt.Sprintf("the feed asks for at most one fetch every %s (%s)", d, why)
+	}
+}
+
+// notAFeed names what came instead of a feed.
+func notAFeed(contentType string) error {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil || mt == "" {
+		return errors.New("not a feed")
+	}
+	return fmt.Errorf("not a feed (%s)", mt)
+}
+
 // parse reads a feed of any format gofeed knows and converts its entries.
-func parse(r io.Reader, src Source, feedURL string, tg *tag.Tagger) (*gofeed.Feed, []store.Item, error) {
+// It also returns an RSS feed's <ttl>, which gofeed's universal feed drops.
+func parse(r io.Reader, src Source, feedURL string, tg *tag.Tagger) (*gofeed.Feed, string, []store.Item, error) {
 	p := gofeed.NewParser()
 	// The image scan parses every entry's HTML as a document, a tenth of
 	// ingest time, for an image libyawire does not use.
-	p.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
+	rt := &rssTranslator{DefaultRSSTranslator: gofeed.DefaultRSSTranslator{DisableContentImageScan: true}}
+	p.RSSTranslator = rt
 	feed, err := p.Parse(r)
 	if err != nil {
-		return nil, nil, fmt.Errorf("parse: %w", err)
+		return nil, "", nil, fmt.Errorf("parse: %w", err)
 	}
-	return feed, convert(feed, src, feedURL, tg), nil
+	return feed, rt.ttl, convert(feed, src, feedURL, tg), nil
+}
+
+// rssTranslator is gofeed's RSS translator that keeps the channel's ttl.
+type rssTranslator struct {
+	gofeed.DefaultRSSTranslator
+	ttl string
+}
+
+func (t *rssTranslator) Translate(feed any) (*gofeed.Feed, error) {
+	if f, ok := feed.(*rss.Feed); ok {
+		t.ttl = f.TTL
+	}
+	return t.DefaultRSSTranslator.Translate(feed)
 }
 
 // limitedReader reads at most n bytes and notes whether the body held more.
 type limitedReader struct {
 	r    io.Reader
 	n    int64
+	read int64
 	over bool
 }
 
@@ -209,7 +332,7 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 		// Read one byte more to tell a body of exactly n bytes from a
 		// longer one.
 		var one [1]byte
-		if k, _ := l.r.Read(one[:]); k > 0 {
+		if k, _ := io.ReadFull(l.r, one[:]); k > 0 {
 			l.over = true
 			return 0, errors.New("body too large")
 		}
@@ -220,6 +343,7 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 	}
 	k, err := l.r.Read(p)
 	l.n -= int64(k)
+	l.read += int64(k)
 	return k, err
 }
 

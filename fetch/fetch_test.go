@@ -237,59 +237,6 @@ func TestConditionalGet(t *testing.T) {
 	}
 }
 
-func TestFailuresRecorded(t *testing.T) {
-	tests := []struct {
-		name    string
-		handler http.HandlerFunc
-		status  int
-		errText string
-	}{
-		{"404", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) }, 404, "HTTP 404 Not Found"},
-		{"500", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "boom", 500) }, 500, "HTTP 500 Internal Server Error"},
-		{"html page", func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "text/html")
-			w.Write([]byte("<!doctype html><html><body>Welcome</body></html>"))
-		}, 200, "parse"},
-		{"too large", func(w http.ResponseWriter, r *http.Request) {
-			w.Write(readFile(t, "rss2.xml"))
-			w.Write([]byte(strings.Repeat("<!-- padding -->", 1000)))
-		}, 200, "body larger than 1 KiB"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			db := openDB(t)
-			bad := httptest.NewServer(tt.handler)
-			defer bad.Close()
-			good := serveFeed(t, "application/atom+xml", readFile(t, "atom.xml"))
-			f := fetch.New(db, fetch.Options{Now: clock, MaxBody: 1024 + 512})
-			if tt.name == "too large" {
-				f = fetch.New(db, fetch.Options{Now: clock, MaxBody: 1024})
-			}
-			_, err := f.Fetch(context.Background(), fetch.Source{Name: "bad", URL: bad.URL})
-			if err == nil || !strings.Contains(err.Error(), tt.errText) {
-				t.Fatalf("got error %v, want one containing %q", err, tt.errText)
-			}
-			st, _ := db.State("bad")
-			if st.Status != tt.status || st.Failures != 1 || !strings.Contains(st.Error, tt.errText) || !st.LastFetch.Equal(now) {
-				t.Errorf("state: %+v", st)
-			}
-			if _, err := f.Fetch(context.Background(), fetch.Source{Name: "bad", URL: bad.URL}); err == nil {
-				t.Fatal("second fetch succeeded")
-			}
-			if st, _ := db.State("bad"); st.Failures != 2 {
-				t.Errorf("consecutive failures: got %d, want 2", st.Failures)
-			}
-			// The next source is unaffected.
-			if _, err := f.Fetch(context.Background(), fetch.Source{Name: "good", URL: good.URL}); err != nil {
-				t.Errorf("good source after a bad one: %v", err)
-			}
-			if items, _ := db.Items(store.Query{}); len(items) != 1 {
-				t.Errorf("stored %d items, want the good source's 1", len(items))
-			}
-		})
-	}
-}
-
 func TestKeepDrop(t *testing.T) {
 	db := openDB(t)
 	srv := serveFeed(t, "application/rss+xml", readFile(t, "rss2.xml"))

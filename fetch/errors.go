@@ -1,0 +1,63 @@
+package fetch
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Errors a fetch records, besides the ones that carry details.
+var (
+	errRedirectLoop = errors.New("redirect loop")
+	errEmptyBody    = errors.New("empty body")
+)
+
+// describe turns the error of a request into the words a source's state
+// shows: what went wrong, in terms an operator can act on.
+func describe(err error, timeout time.Duration) error {
+	var dnsErr *net.DNSError
+	var certErr *tls.CertificateVerificationError
+	var unknownAuthority x509.UnknownAuthorityError
+	var hostnameErr x509.HostnameError
+	var invalidCert x509.CertificateInvalidError
+	var recordErr tls.RecordHeaderError
+	var alertErr tls.AlertError
+	var netErr net.Error
+	switch {
+	case errors.Is(err, errRedirectLoop), errors.Is(err, errTooManyRedirects):
+		return unwrapURLError(err)
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return fmt.Errorf("timed out after %s", timeout)
+	case errors.As(err, &dnsErr):
+		if dnsErr.IsNotFound {
+			return fmt.Errorf("DNS: no such host %s", dnsErr.Name)
+		}
+		return fmt.Errorf("DNS: looking up %s: %s", dnsErr.Name, dnsErr.Err)
+	case errors.As(err, &certErr), errors.As(err, &unknownAuthority), errors.As(err, &hostnameErr),
+		errors.As(err, &invalidCert), errors.As(err, &recordErr), errors.As(err, &alertErr):
+		return fmt.Errorf("TLS: %s", unwrapURLError(err))
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return errors.New("connection refused")
+	case errors.Is(err, syscall.ECONNRESET):
+		return errors.New("connection reset by the server")
+	}
+	return unwrapURLError(err)
+}
+
+// unwrapURLError drops the "Get "https://...": " that net/http puts before
+// every error: the source's state already names its URL.
+func unwrapURLError(err error) error {
+	msg := err.Error()
+	if strings.HasPrefix(msg, "Get \"") {
+		if i := strings.Index(msg, "\": "); i > 0 {
+			return errors.New(msg[i+3:])
+		}
+	}
+	return err
+}
