@@ -38,7 +38,7 @@ func newLogWatch() *logWatch {
 
 var (
 	addrRe   = regexp.MustCompile(`msg=listening addr=(\S+)`)
-	fetchRe  = regexp.MustCompile(`msg="?(?:fetched|fetch failed|not modified)"? source=(\S+)`)
+	fetchRe  = regexp.MustCompile(`msg="?(?:fetched|fetch failed|fetch skipped|not modified)"? source=(\S+)`)
 	waitTime = 20 * time.Second // a bound for failure, not a wait for success
 )
 

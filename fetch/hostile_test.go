@@ -15,9 +15,11 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/libyawire/libyawire/fetch"
 	"github.com/libyawire/libyawire/store"
+	"golang.org/x/text/encoding/charmap"
 )
 
 // testClock is a clock the test moves.
@@ -193,6 +195,10 @@ func TestHostileSources(t *testing.T) {
 		{"unknown charset label", func(w http.ResponseWriter, r *http.Request) {
 			io.WriteString(w, `<?xml version="1.0" encoding="x-no-such-charset"?><rss version="2.0"><channel><title>t</title></channel></rss>`)
 		}, 200, "parse", 0},
+		{"wrong charset label", func(w http.ResponseWriter, r *http.Request) {
+			body, _ := charmap.Windows1256.NewEncoder().String(`<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title><item><title>خبر من سرت</title><guid>m-1</guid></item></channel></rss>`)
+			io.WriteString(w, body)
+		}, 200, "invalid UTF-8", 0},
 		{"404", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) }, 404, "HTTP 404 Not Found", 0},
 		{"500", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "boom", 500) }, 500, "HTTP 500 Internal Server Error", 0},
 		{"redirect loop", func(w http.ResponseWriter, r *http.Request) {
@@ -255,4 +261,54 @@ func TestMaxBodyEdge(t *testing.T) {
 			t.Errorf("max_body %d for a %d-byte feed: got %v", tt.max, len(feed), err)
 		}
 	}
+}
+
+// Feeds that are odd but fine: they store their stories.
+func TestOddButFine(t *testing.T) {
+	var err error
+	var big strings.Builder
+	big.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>`)
+	for i := range 50_000 {
+		fmt.Fprintf(&big, `<item><title>Item %d</title><guid>big-%d</guid></item>`, i, i)
+	}
+	big.WriteString(`</channel></rss>`)
+	tests := []struct {
+		name  string
+		body  string
+		items int
+	}{
+		{"utf-8 byte-order mark", "\uFEFF" + rssWith(""), 1},
+		{"50,000 items", big.String(), 50_000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, fetch.Options{MaxBody: 8 << 20})
+			srv := serve(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, tt.body) })
+			var out fetch.Outcome
+			alloc := allocated(func() { out, err = h.fetch(fetch.Source{Name: "odd", URL: srv.URL}) })
+			if err != nil || out.New != tt.items {
+				t.Fatalf("got %+v, %v; want %d new", out, err, tt.items)
+			}
+			// Allocations grow with the feed (about 90 bytes per byte of a
+			// 50,000-item feed, parsing and storing), never with more.
+			if limit := uint64(128*len(tt.body)) + 16<<20; alloc > limit {
+				t.Errorf("allocated %d MiB for a %d KiB feed", alloc>>20, len(tt.body)>>10)
+			}
+			for _, it := range mustItems(t, h.db, store.Query{Limit: 5}) {
+				if !utf8.ValidString(it.Title) {
+					t.Errorf("stored title %q is not valid UTF-8", it.Title)
+				}
+			}
+			h.goodStillWorks()
+		})
+	}
+}
+
+func mustItems(t *testing.T, db *store.DB, q store.Query) []store.Item {
+	t.Helper()
+	items, err := db.Items(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return items
 }

@@ -228,8 +228,12 @@ func (s *Scheduler) do(ctx context.Context, src Source) (out Outcome, ran bool, 
 	return out, true, err
 }
 
-// logOutcome writes the one log line of a fetch.
+// logOutcome writes the one log line of a fetch, and a warning the first
+// time a source is found to have moved for good.
 func (s *Scheduler) logOutcome(src Source, out Outcome, err error) {
+	if out.Moved {
+		s.log.Warn("source moved permanently: put the new URL in config.yaml", "source", src.Name, "url", src.URL, "moved_to", out.MovedTo)
+	}
 	switch {
 	case err != nil:
 		s.log.Warn("fetch failed", "source", src.Name, "status", out.Status, "failures", out.Failures,

@@ -80,9 +80,10 @@ func Open(path string, opts *Options) (*DB, error) {
 		timeout = time.Second
 	}
 	bdb, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:      timeout,
-		NoSync:       opts.NoSync,
-		FreelistType: bolt.FreelistMapType,
+		Timeout:         timeout,
+		NoSync:          opts.NoSync,
+		FreelistType:    bolt.FreelistMapType,
+		InitialMmapSize: 256 << 20,
 	})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("open %s: another process holds the database (is libyawire already running?)", path)

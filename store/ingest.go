@@ -47,8 +47,35 @@ func summaryOf(it *Item) *summary {
 // transaction, together with the source's state after the fetch (and any
 // state held back by SetState). It returns what it did with the items.
 //
+// A feed of more than MaxItemsPerTx items is stored in transactions of that
+// many, the state with the last, so that a huge feed costs bounded memory;
+// should one fail, the next fetch stores the rest, as duplicates are known.
+//
 // The store fills st.Items and st.New; the rest of st is written as given.
 func (db *DB) Ingest(source string, items []Item, st SourceState) (Result, error) {
+	var total Result
+	for len(items) > MaxItemsPerTx {
+		res, err := db.ingest(source, items[:MaxItemsPerTx], nil, total)
+		total = total.add(res)
+		if err != nil {
+			return total, err
+		}
+		items = items[MaxItemsPerTx:]
+	}
+	res, err := db.ingest(source, items, &st, total)
+	return total.add(res), err
+}
+
+// MaxItemsPerTx is the most items one Ingest transaction stores.
+const MaxItemsPerTx = 2000
+
+func (r Result) add(o Result) Result {
+	return Result{New: r.New + o.New, Updated: r.Updated + o.Updated, Merged: r.Merged + o.Merged, Unchanged: r.Unchanged + o.Unchanged}
+}
+
+// ingest stores items in one transaction and, when st is not nil, the
+// source's state; before is what earlier transactions of the same feed did.
+func (db *DB) ingest(source string, items []Item, st *SourceState, before Result) (Result, error) {
 	now := db.now().UTC().Truncate(time.Second)
 	pending := db.pendingSnapshot()
 	var res Result
@@ -64,6 +91,16 @@ func (db *DB) Ingest(source string, items []Item, st SourceState) (Result, error
 				return fmt.Errorf("item %q: %w", items[i].Title, err)
 			}
 		}
+		if res.changed() {
+			var b [8]byte
+			binary.BigEndian.PutUint64(b[:], uint64(now.UnixNano()))
+			if err := tx.Bucket(bucketMeta).Put([]byte("changed"), b[:]); err != nil {
+				return err
+			}
+		}
+		if st == nil {
+			return nil
+		}
 		sources := tx.Bucket(bucketSources)
 		var prev SourceState
 		if p, ok := pending[source]; ok {
@@ -73,9 +110,11 @@ func (db *DB) Ingest(source string, items []Item, st SourceState) (Result, error
 				return fmt.Errorf("source state: %w", err)
 			}
 		}
-		st.Name = source
-		st.Items = prev.Items + res.New + res.Merged
-		st.New = res.New
+		all := before.add(res)
+		state := *st
+		state.Name = source
+		state.Items = prev.Items + all.New + all.Merged
+		state.New = all.New
 		for name, p := range pending {
 			if name == source {
 				continue
@@ -84,20 +123,14 @@ func (db *DB) Ingest(source string, items []Item, st SourceState) (Result, error
 				return err
 			}
 		}
-		if err := putJSON(sources, []byte(source), st); err != nil {
-			return err
-		}
-		if res.changed() {
-			var b [8]byte
-			binary.BigEndian.PutUint64(b[:], uint64(now.UnixNano()))
-			return tx.Bucket(bucketMeta).Put([]byte("changed"), b[:])
-		}
-		return nil
+		return putJSON(sources, []byte(source), state)
 	})
 	if err != nil {
-		return Result{}, fmt.Errorf("store %s: %w", source, err)
+		return res, fmt.Errorf("store %s: %w", source, err)
 	}
-	db.forgetWritten(pending)
+	if st != nil {
+		db.forgetWritten(pending)
+	}
 	if res.changed() {
 		db.changed.Store(now.UnixNano())
 		db.generation.Add(1)
