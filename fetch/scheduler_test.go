@@ -2,6 +2,7 @@ package fetch_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -77,13 +78,16 @@ func TestSchedulerRunsAtStartAndOnSchedule(t *testing.T) {
 				t.Errorf("%s: %d fetches after start, want 1", src.Name, got)
 			}
 		}
-		time.Sleep(30 * time.Minute)
+		// Each source's schedule is moved by up to a quarter of its
+		// interval (at most 5m), so by 36m: a1 ran at start and 3 times
+		// more, b1 at start and once more.
+		time.Sleep(35 * time.Minute)
 		synctest.Wait()
 		if got := r.count("a1"); got != 4 {
-			t.Errorf("a1 (@every 10m): %d fetches after 31m, want 4", got)
+			t.Errorf("a1 (@every 10m): %d fetches after 36m, want 4", got)
 		}
 		if got := r.count("b1"); got != 2 {
-			t.Errorf("b1 (@every 30m): %d fetches after 31m, want 2", got)
+			t.Errorf("b1 (@every 30m): %d fetches after 36m, want 2", got)
 		}
 		if r.maxInFlight > 3 || r.maxPerHost > 2 {
 			t.Errorf("in flight at most %d (limit 3), per host %d (limit 2)", r.maxInFlight, r.maxPerHost)
@@ -160,4 +164,52 @@ func TestParseSchedule(t *testing.T) {
 			t.Errorf("ParseSchedule(%q) = %v, %v; want %v, ok=%v", tt.spec, got, err, tt.want, tt.ok)
 		}
 	}
+}
+
+// A hundred sources on one schedule are spread over minutes, not fired in
+// one second; each keeps its own steady interval.
+func TestSchedulerSpreadsSources(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		times := map[string][]time.Time{}
+		record := func(ctx context.Context, src fetch.Source) (fetch.Outcome, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			times[src.Name] = append(times[src.Name], time.Now())
+			return fetch.Outcome{}, nil
+		}
+		var srcs []fetch.Source
+		for i := range 100 {
+			srcs = append(srcs, fetch.Source{Name: fmt.Sprintf("s%d", i), URL: fmt.Sprintf("http://h%d/", i), Schedule: "@every 15m"})
+		}
+		s, err := fetch.NewScheduler(record, srcs, fetch.Limits{Concurrency: 100, PerHost: 2}, nil, quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		s.Start()
+		time.Sleep(50 * time.Minute)
+		synctest.Wait()
+		s.Stop(context.Background())
+		perSecond := map[time.Duration]int{}
+		for name, ts := range times {
+			if len(ts) != 4 { // at start, then three times in 50 minutes
+				t.Errorf("%s ran %d times in 50m, want 4", name, len(ts))
+				continue
+			}
+			perSecond[ts[1].Sub(start).Truncate(time.Second)]++
+			for i := 2; i < len(ts); i++ {
+				if d := ts[i].Sub(ts[i-1]); d != 15*time.Minute {
+					t.Errorf("%s: %v between runs, want 15m", name, d)
+				}
+			}
+		}
+		busiest := 0
+		for _, n := range perSecond {
+			busiest = max(busiest, n)
+		}
+		if len(perSecond) < 60 || busiest > 4 {
+			t.Errorf("second runs fell in %d distinct seconds, at most %d in one", len(perSecond), busiest)
+		}
+	})
 }
