@@ -92,6 +92,9 @@ func New(db *store.DB, opts Options) *Fetcher {
 	return f
 }
 
+// Close closes the connections the Fetcher keeps open for reuse.
+func (f *Fetcher) Close() { f.client.CloseIdleConnections() }
+
 // Outcome is what one fetch did.
 type Outcome struct {
 	Status      int    // HTTP status; 0 when no response came
