@@ -100,10 +100,11 @@ type Outcome struct {
 	Status      int    // HTTP status; 0 when no response came
 	Skipped     string // why no request was sent, when none was
 	NotModified bool
-	MovedTo     string // where a permanent redirect led
-	Moved       bool   // MovedTo is news: the last fetch did not report it
-	Failures    int    // consecutive failures, this one included
-	Items       int    // entries in the feed
+	MovedTo     string    // where a permanent redirect led
+	Moved       bool      // MovedTo is news: the last fetch did not report it
+	Failures    int       // consecutive failures, this one included
+	LastSuccess time.Time // the last fetch that succeeded; zero if none has
+	Items       int       // entries in the feed
 	New         int
 	Updated     int
 	Dropped     int // turned away by keep or drop
@@ -150,7 +151,7 @@ func (f *Fetcher) Fetch(ctx context.Context, src Source) (Outcome, error) {
 			st.NotBefore = start.Add(backoff(st.Failures, interval(src)) - interval(src)/2).UTC()
 			st.Waiting = fmt.Sprintf("backing off after %d failures in a row", st.Failures)
 		}
-		out.Failures = st.Failures
+		out.Failures, out.LastSuccess = st.Failures, st.LastSuccess
 		f.db.SetState(st)
 		return out, fmt.Errorf("fetch %s: %w", src.Name, err)
 	}

@@ -279,7 +279,7 @@ func (s *Scheduler) logOutcome(src Source, out Outcome, err error) {
 	switch {
 	case err != nil:
 		s.log.Warn("fetch failed", "source", src.Name, "status", out.Status, "failures", out.Failures,
-			"took", out.Took.Round(time.Millisecond), "err", err)
+			"last_success", since(out.LastSuccess), "took", out.Took.Round(time.Millisecond), "err", err)
 	case out.Skipped != "":
 		s.log.Debug("fetch skipped", "source", src.Name, "why", out.Skipped)
 	case out.NotModified:
@@ -329,4 +329,12 @@ func (s *Scheduler) flush() {
 	if err := s.flusher.Flush(); err != nil {
 		s.log.Error("writing source state failed", "err", err)
 	}
+}
+
+// since says when a time was, for a log line: "never" for the zero time.
+func since(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.UTC().Format(time.RFC3339)
 }

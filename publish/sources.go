@@ -21,6 +21,9 @@ type sourceStatus struct {
 	Failures    int       `json:"failures"`
 	New         int       `json:"new"`
 	Dropped     int       `json:"dropped"`
+	MovedTo     string    `json:"moved_to,omitempty"`  // a permanent redirect's target: put it in config.yaml
+	NotBefore   time.Time `json:"not_before,omitzero"` // no request before this time,
+	Waiting     string    `json:"waiting,omitempty"`   // because of this
 }
 
 // handleSources serves the configured sources, in config order, with what
@@ -57,6 +60,9 @@ func handleSources(db *store.DB, sources []Source, logger *slog.Logger) http.Han
 				Failures:    st.Failures,
 				New:         st.New,
 				Dropped:     st.Dropped,
+				MovedTo:     st.MovedTo,
+				NotBefore:   st.NotBefore,
+				Waiting:     st.Waiting,
 			}
 		}
 		writeJSON(w, list, logger)
