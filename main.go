@@ -1,9 +1,11 @@
 // Command libyawire pulls Libya news feeds on a schedule, keeps each story
 // once, tags it, and republishes one merged, filterable feed over HTTP.
 //
-//	libyawire [-config FILE]          run the daemon (default FILE: ./config.yaml)
-//	libyawire check [-config FILE]    validate the configuration
-//	libyawire version                 print the version
+//	libyawire [-config FILE]                        run the daemon (default FILE: ./config.yaml)
+//	libyawire check [-config FILE]                  validate the configuration
+//	libyawire fetch [-config FILE] [-source NAME]   fetch now, progress on stderr
+//	libyawire sources [-config FILE]                each source's last fetch, as a table
+//	libyawire version                               print the version
 package main
 
 import (
@@ -46,9 +48,16 @@ func main() {
 }
 
 const usage = `usage:
-  libyawire [-config FILE]          run the daemon (default FILE: ./config.yaml)
-  libyawire check [-config FILE]    validate FILE; print FILE:LINE: what is wrong
-  libyawire version                 print the version
+  libyawire [-config FILE]                        run the daemon (default FILE: ./config.yaml)
+  libyawire check [-config FILE]                  validate FILE; print FILE:LINE: what is wrong
+  libyawire fetch [-config FILE] [-source NAME]   fetch now (every source, or those named; -source
+                                                  repeats or takes a comma list), a line per source
+                                                  on stderr; exit 1 if one failed
+  libyawire sources [-config FILE]                a table of each source's last fetch, status, error
+  libyawire version                               print the version
+
+fetch and sources ask the daemon listening at the config's listen address,
+if one answers; otherwise they open the database themselves.
 
 Environment:
   LIBYAWIRE_DATABASE   overrides the config's database path (the systemd unit sets it)
@@ -62,6 +71,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage) }
 	configPath := fs.String("config", "config.yaml", "the configuration `file`")
+	var sourceNames namesFlag
+	fs.Var(&sourceNames, "source", "fetch only the source `NAME`")
 	// Flags may come before or after the command.
 	if err := fs.Parse(args); err != nil {
 		return errUsage(err)
@@ -75,6 +86,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q\n%s", fs.Arg(0), usage)
+	}
+	if len(sourceNames) > 0 && cmd != "fetch" {
+		return fmt.Errorf("-source is for the fetch command only\n%s", usage)
 	}
 
 	switch cmd {
@@ -91,6 +105,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		fmt.Fprintf(stdout, "%s: ok: %d sources, %d tag rules\n", *configPath, len(cfg.Sources), len(cfg.Tags))
 		return nil
+	case "fetch":
+		return fetchCommand(ctx, *configPath, sourceNames, getenv, stderr)
+	case "sources":
+		return sourcesCommand(ctx, *configPath, getenv, stdout)
 	case "version":
 		fmt.Fprintf(stdout, "libyawire %s\n", version)
 		return nil
@@ -115,10 +133,7 @@ func serve(ctx context.Context, cfg *Config, getenv func(string) string, stderr 
 	if err != nil {
 		return err
 	}
-	dbPath := cfg.Database
-	if p := getenv("LIBYAWIRE_DATABASE"); p != "" {
-		dbPath = p
-	}
+	dbPath := databasePath(cfg, getenv)
 	db, err := store.Open(dbPath, nil)
 	if err != nil {
 		return err
@@ -133,21 +148,14 @@ func serve(ctx context.Context, cfg *Config, getenv func(string) string, stderr 
 	if err != nil {
 		return err
 	}
-	fetcher := fetch.New(db, fetch.Options{
-		UserAgent: cfg.UserAgent(version),
-		Timeout:   cfg.Fetch.Timeout,
-		MaxBody:   int64(cfg.Fetch.MaxBody),
-		Tagger:    tagger,
-	})
-	sched, err := fetch.NewScheduler(fetcher.Fetch, fetchSources(cfg), fetch.Limits{
-		Concurrency: cfg.Fetch.Concurrency,
-		PerHost:     cfg.Fetch.PerHost,
-	}, db, logger)
+	sched, err := newScheduler(cfg, db, tagger, logger)
 	if err != nil {
 		return err
 	}
 
-	handler := publish.NewServer(db, publishOptions(cfg, db, sched), logger)
+	opts := publishOptions(cfg, db, sched)
+	opts.FetchNow = daemonFetchNow(ctx, sched) // `libyawire fetch` asks over POST /api/fetch
+	handler := publish.NewServer(db, opts, logger)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)

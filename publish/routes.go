@@ -13,5 +13,6 @@ func (s *server) routes() http.Handler {
 	mux.Handle("GET /api/sources", handleSources(s.db, s.opts.Sources, s.logger))
 	mux.Handle("GET /api/tags", handleTags(s))
 	mux.Handle("GET /healthz", handleHealthz(s.opts.Healthy))
+	mux.Handle("POST /api/fetch", handleFetchNow(s.opts.FetchNow, s.logger))
 	return mux
 }

@@ -1,6 +1,7 @@
 package publish
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -20,6 +21,14 @@ type Options struct {
 	Version     string            // libyawire's version, named as the feeds' generator
 	Now         func() time.Time  // the clock; nil means time.Now
 	Healthy     func() error      // nil error while the scheduler runs; a nil func means healthy
+
+	// FetchNow fetches the named sources, or all when names is empty, for
+	// POST /api/fetch. It calls progress with one line per source as each
+	// fetch ends, from one goroutine at a time, and returns a summary line
+	// and whether any fetch failed. An error returned before any progress
+	// is the request's fault (an unknown name) unless it is the context's.
+	// Nil means the server cannot fetch: /api/fetch answers 503.
+	FetchNow func(ctx context.Context, names []string, progress func(line string)) (summary string, failed bool, err error)
 }
 
 // Source is a configured source as the server shows it.

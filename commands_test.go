@@ -1,0 +1,397 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/libyawire/libyawire/fetch"
+)
+
+// writeConfig writes a configuration listening at listen whose sources are
+// the name, URL pairs given, in that order; its database is beside it.
+func writeConfig(t *testing.T, listen string, sources ...string) string {
+	t.Helper()
+	var b strings.Builder
+	fmt.Fprintf(&b, "listen: %s\ndatabase: commands.db\nschedule: \"@every 1h\"\nsources:\n", listen)
+	for i := 0; i+1 < len(sources); i += 2 {
+		fmt.Fprintf(&b, "  - name: %s\n    url: %s\n", sources[i], sources[i+1])
+	}
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// flaky serves a feed of its own at the first request and 404 after.
+func flaky(t *testing.T) string {
+	t.Helper()
+	var served atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if served.Swap(true) {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/rss+xml")
+		io.WriteString(w, flakyRSS)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+const flakyRSS = `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Flaky test</title><link>https://flaky.example/</link><description>t</description>
+<item><title>Ghadames festival dates set</title><link>https://flaky.example/ghadames</link><guid>f-1</guid><pubDate>Mon, 23 Nov 2026 04:00:00 +0000</pubDate></item>
+</channel></rss>`
+
+// runCommand runs libyawire with args and returns its stdout and stderr.
+func runCommand(t *testing.T, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err = run(context.Background(), args, func(string) string { return "" }, &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+// checkLines reports each of want that is not a line of got (a line that
+// ends in "(" matches any line that begins with it) and each of not that is.
+func checkLines(t *testing.T, what, got string, want, not []string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimRight(got, "\n"), "\n")
+	has := func(w string) bool {
+		for _, l := range lines {
+			if l == w || strings.HasSuffix(w, "(") && strings.HasPrefix(l, w) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, w := range want {
+		if !has(w) {
+			t.Errorf("%s: no line %q in:\n%s", what, w, got)
+		}
+	}
+	for _, n := range not {
+		if has(n) {
+			t.Errorf("%s: line %q should not be in:\n%s", what, n, got)
+		}
+	}
+}
+
+// TestFetchCommand fetches with no daemon running: the command opens the
+// database itself. Each run sees the database the one before left.
+func TestFetchCommand(t *testing.T) {
+	configPath := writeConfig(t, "127.0.0.1:0",
+		"herald", serveString(t, "application/rss+xml", e2eRSS),
+		"arabic", serveString(t, "application/feed+json", e2eJSON),
+		"flaky", flaky(t))
+	tests := []struct {
+		args      []string
+		wantErr   string // "" for none
+		wantLines []string
+		notLines  []string
+	}{
+		{
+			args: []string{"fetch"},
+			wantLines: []string{"herald: 200, 2 new, 0 updated (", "arabic: 200, 1 new, 0 updated (", "flaky: 200, 1 new, 0 updated (",
+				"3 sources: 3 fetched, 0 not modified, 0 failed"},
+		},
+		{
+			args:      []string{"fetch", "-source", "herald,arabic"},
+			wantLines: []string{"herald: not modified", "arabic: not modified", "2 sources: 0 fetched, 2 not modified, 0 failed"},
+			notLines:  []string{"flaky: failed: HTTP 404 Not Found"},
+		},
+		{
+			args:      []string{"-source", "herald", "fetch", "-source", "herald"},
+			wantLines: []string{"herald: not modified", "1 source: 0 fetched, 1 not modified, 0 failed"},
+			notLines:  []string{"arabic: not modified"},
+		},
+		{
+			args:    []string{"fetch"},
+			wantErr: errSomeFailed.Error(),
+			wantLines: []string{"herald: not modified", "arabic: not modified", "flaky: failed: HTTP 404 Not Found",
+				"3 sources: 0 fetched, 2 not modified, 1 failed"},
+		},
+		{
+			args:    []string{"fetch", "-source", "herald,nowhere"},
+			wantErr: "-source nowhere: " + configPath + " has no source of that name; its sources are herald, arabic, flaky",
+		},
+		{
+			args:    []string{"check", "-source", "herald"},
+			wantErr: "-source is for the fetch command only",
+		},
+	}
+	for _, tt := range tests {
+		_, stderr, err := runCommand(t, append(tt.args, "-config", configPath)...)
+		switch {
+		case tt.wantErr == "" && err != nil:
+			t.Errorf("%v: %v\nstderr:\n%s", tt.args, err, stderr)
+		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+			t.Errorf("%v: got error %v, want %q", tt.args, err, tt.wantErr)
+		}
+		checkLines(t, fmt.Sprint(tt.args), stderr, tt.wantLines, tt.notLines)
+	}
+}
+
+// TestFetchCommandThroughDaemon runs fetch while the daemon holds the
+// database: had the command opened it, it would fail after a second with
+// "another process holds the database".
+func TestFetchCommandThroughDaemon(t *testing.T) {
+	configPath := writeConfig(t, "127.0.0.1:0",
+		"herald", serveString(t, "application/rss+xml", e2eRSS),
+		"flaky", flaky(t))
+	d := startDaemon(t, configPath, 2)
+	defer d.stop()
+	listenAt(t, configPath, d)
+
+	_, stderr, err := runCommand(t, "fetch", "-config", configPath)
+	if !errors.Is(err, errSomeFailed) {
+		t.Errorf("fetch: got error %v, want %v\nstderr:\n%s", err, errSomeFailed, stderr)
+	}
+	checkLines(t, "fetch", stderr,
+		[]string{"herald: not modified", "flaky: failed: HTTP 404 Not Found", "2 sources: 0 fetched, 1 not modified, 1 failed"},
+		// The protocol's status line is read, not shown.
+		[]string{"failed 2 sources: 0 fetched, 1 not modified, 1 failed"})
+
+	_, stderr, err = runCommand(t, "fetch", "-config", configPath, "-source", "herald")
+	if err != nil {
+		t.Errorf("fetch -source herald: %v\nstderr:\n%s", err, stderr)
+	}
+	checkLines(t, "fetch -source herald", stderr,
+		[]string{"herald: not modified", "1 source: 0 fetched, 1 not modified, 0 failed"},
+		[]string{"flaky: failed: HTTP 404 Not Found"})
+	// The daemon logged the fetches it made for the command.
+	if n := strings.Count(d.log.String(), "source=herald"); n < 3 {
+		t.Errorf("the daemon logged %d fetches of herald, want 3; log:\n%s", n, d.log)
+	}
+
+	if _, _, err := runCommand(t, "fetch", "-config", configPath, "-source", "nowhere"); err == nil || !strings.Contains(err.Error(), "its sources are herald, flaky") {
+		t.Errorf("fetch -source nowhere: got error %v", err)
+	}
+}
+
+// listenAt points the listen address of the configuration at configPath at
+// the running daemon d, whose configuration listened at port 0.
+func listenAt(t *testing.T, configPath string, d *daemon) {
+	t.Helper()
+	cfg, err := os.ReadFile(configPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := strings.TrimPrefix(d.base, "http://")
+	cfg = bytes.Replace(cfg, []byte("listen: 127.0.0.1:0\n"), []byte("listen: "+addr+"\n"), 1)
+	if err := os.WriteFile(configPath, cfg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sourcesTable parses the sources command's output into the names of its
+// rows, in order, and each row's columns NAME, LAST SUCCESS, STATUS, NEW,
+// FAILURES and ERROR by name.
+func sourcesTable(t *testing.T, out string) (names []string, rows map[string][]string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if len(lines) == 0 || !strings.HasPrefix(lines[0], "NAME  ") {
+		t.Fatalf("no table header:\n%s", out)
+	}
+	rows = map[string][]string{}
+	for _, l := range lines[1:] {
+		f := strings.Fields(l)
+		if len(f) < 5 {
+			t.Fatalf("short row %q in:\n%s", l, out)
+		}
+		row := append(f[:5:5], strings.Join(f[5:], " "))
+		rows[f[0]] = row
+		names = append(names, f[0])
+	}
+	return names, rows
+}
+
+func checkRow(t *testing.T, rows map[string][]string, name, lastSuccess, status, failures, errText string) {
+	t.Helper()
+	r := rows[name]
+	if r == nil {
+		t.Errorf("no row for %s", name)
+		return
+	}
+	if lastSuccess == "today" {
+		if ts, err := time.Parse(time.RFC3339, r[1]); err != nil || !strings.HasSuffix(r[1], "Z") || time.Since(ts) > time.Hour {
+			t.Errorf("%s: last success %q, want a recent RFC 3339 time in UTC", name, r[1])
+		}
+	} else if r[1] != lastSuccess {
+		t.Errorf("%s: last success %q, want %q", name, r[1], lastSuccess)
+	}
+	if r[2] != status || r[4] != failures || r[5] != errText {
+		t.Errorf("%s: status %s, failures %s, error %q; want %s, %s, %q", name, r[2], r[4], r[5], status, failures, errText)
+	}
+}
+
+func TestSourcesCommand(t *testing.T) {
+	configPath := writeConfig(t, "127.0.0.1:0",
+		"herald", serveString(t, "application/rss+xml", e2eRSS),
+		"flaky", flaky(t),
+		"later", serveString(t, "application/feed+json", e2eJSON))
+
+	// Before any fetch, every source is "never", and no database is made.
+	out, _, err := runCommand(t, "sources", "-config", configPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rows := sourcesTable(t, out)
+	for _, name := range []string{"herald", "flaky", "later"} {
+		checkRow(t, rows, name, "never", "-", "0", "")
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(configPath), "commands.db")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("sources made a database: %v", err)
+	}
+
+	// The first fetch finds both feeds, the second herald's unchanged and
+	// flaky's gone.
+	for range 2 {
+		runCommand(t, "fetch", "-config", configPath, "-source", "herald,flaky")
+	}
+	out, _, err = runCommand(t, "sources", "-config", configPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, rows := sourcesTable(t, out)
+	if got := strings.Join(names, " "); got != "herald flaky later" {
+		t.Errorf("rows %s, want herald flaky later, in config order", got)
+	}
+	checkRow(t, rows, "herald", "today", "304", "0", "")
+	checkRow(t, rows, "flaky", "today", "404", "1", "HTTP 404 Not Found")
+	checkRow(t, rows, "later", "never", "-", "0", "")
+	if strings.Contains(out, "MOVED TO") {
+		t.Errorf("a MOVED TO column, though no source moved:\n%s", out)
+	}
+}
+
+func TestSourcesCommandThroughDaemon(t *testing.T) {
+	configPath := writeE2EConfig(t)
+	d := startDaemon(t, configPath, 4)
+	defer d.stop()
+	listenAt(t, configPath, d)
+
+	out, stderr, err := runCommand(t, "sources", "-config", configPath)
+	if err != nil {
+		t.Fatalf("sources: %v\n%s", err, stderr)
+	}
+	names, rows := sourcesTable(t, out)
+	if got := strings.Join(names, " "); got != "herald wire arabic broken" {
+		t.Errorf("rows %s, want herald wire arabic broken, in config order", got)
+	}
+	for _, name := range []string{"herald", "wire", "arabic"} {
+		checkRow(t, rows, name, "today", "200", "0", "")
+	}
+	checkRow(t, rows, "broken", "never", "404", "1", "HTTP 404 Not Found")
+}
+
+func TestWriteSources(t *testing.T) {
+	long := strings.Repeat("x", 70)
+	var out bytes.Buffer
+	err := writeSources(&out, []sourceRow{
+		{Name: "herald", LastSuccess: time.Date(2026, 3, 2, 10, 0, 0, 0, time.FixedZone("", 2*3600)), Status: 200, New: 3},
+		{Name: "wasat", Status: 500, Failures: 4, Error: long + "\nsecond line", MovedTo: "https://alwasat.example/feed"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "NAME    LAST SUCCESS          STATUS  NEW  FAILURES  ERROR                                                         MOVED TO\n" +
+		"herald  2026-03-02T08:00:00Z  200     3    0                                                                       \n" +
+		"wasat   never                 500     0    4         " + strings.Repeat("x", 59) + "…  https://alwasat.example/feed\n"
+	if out.String() != want {
+		t.Errorf("got:\n%s\nwant:\n%s", out.String(), want)
+	}
+}
+
+func TestFetchProgress(t *testing.T) {
+	tests := []struct {
+		report fetch.Report
+		want   string
+	}{
+		{fetch.Report{Source: "libya-herald", Outcome: fetch.Outcome{Status: 200, New: 12, Updated: 3, Took: 340400 * time.Microsecond}},
+			"libya-herald: 200, 12 new, 3 updated (340ms)"},
+		{fetch.Report{Source: "filtered", Outcome: fetch.Outcome{Status: 200, New: 1, Dropped: 2, Took: time.Second}},
+			"filtered: 200, 1 new, 0 updated, 2 dropped (1s)"},
+		{fetch.Report{Source: "reliefweb", Outcome: fetch.Outcome{Status: 406}, Err: errors.New("fetch reliefweb: HTTP 406 Not Acceptable")},
+			"reliefweb: failed: HTTP 406 Not Acceptable"},
+		{fetch.Report{Source: "odd", Err: errors.New("parse: line 1\nline 2")},
+			"odd: failed: parse: line 1 line 2"},
+		{fetch.Report{Source: "al-wasat", Outcome: fetch.Outcome{Status: 304, NotModified: true}},
+			"al-wasat: not modified"},
+		{fetch.Report{Source: "x", Outcome: fetch.Outcome{Skipped: "Retry-After until 10:00"}},
+			"x: skipped: Retry-After until 10:00"},
+		{fetch.Report{Source: "y", Busy: true},
+			"y: already being fetched"},
+	}
+	var p fetchProgress
+	for _, tt := range tests {
+		if got := p.add(tt.report); got != tt.want {
+			t.Errorf("got %q, want %q", got, tt.want)
+		}
+	}
+	if got, want := p.summary(), "7 sources: 2 fetched, 1 not modified, 2 failed, 1 skipped, 1 already being fetched"; got != want {
+		t.Errorf("summary: got %q, want %q", got, want)
+	}
+}
+
+func TestRunningDaemon(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/healthz" {
+			http.NotFound(w, r)
+			return
+		}
+		http.Error(w, "the scheduler is not running", http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
+
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedAddr := closed.Addr().String()
+	closed.Close()
+
+	tests := []struct{ listen, want string }{
+		{"127.0.0.1:" + port, "http://127.0.0.1:" + port}, // a 503 is an answer
+		{"0.0.0.0:" + port, "http://127.0.0.1:" + port},
+		{":" + port, "http://127.0.0.1:" + port},
+		{"127.0.0.1:0", ""},
+		{closedAddr, ""},
+	}
+	for _, tt := range tests {
+		if got := runningDaemon(context.Background(), tt.listen); got != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.listen, got, tt.want)
+		}
+	}
+}
+
+func TestDialAddr(t *testing.T) {
+	tests := []struct{ listen, want string }{
+		{"127.0.0.1:8080", "127.0.0.1:8080"},
+		{"0.0.0.0:8080", "127.0.0.1:8080"},
+		{":8080", "127.0.0.1:8080"},
+		{"[::]:8080", "[::1]:8080"},
+		{"[::1]:8080", "[::1]:8080"},
+		{"news.example:8080", "news.example:8080"},
+		{"127.0.0.1:0", ""},
+		{"8080", ""},
+	}
+	for _, tt := range tests {
+		if got := dialAddr(tt.listen); got != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.listen, got, tt.want)
+		}
+	}
+}
