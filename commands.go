@@ -164,6 +164,7 @@ func newScheduler(cfg *Config, db *store.DB, tagger *tag.Tagger, logger *slog.Lo
 		UserAgent: cfg.UserAgent(version),
 		Timeout:   cfg.Fetch.Timeout,
 		MaxBody:   int64(cfg.Fetch.MaxBody),
+		MaxAge:    cfg.Retention.MaxAge,
 		Tagger:    tagger,
 	})
 	return fetch.NewScheduler(fetcher.Fetch, fetchSources(cfg), fetch.Limits{
@@ -239,7 +240,14 @@ func (p *fetchProgress) add(r fetch.Report) string {
 	if out.Dropped > 0 {
 		line += fmt.Sprintf(", %d dropped", out.Dropped)
 	}
-	return fmt.Sprintf("%s (%s)", line, out.Took.Round(time.Millisecond))
+	if out.Old > 0 {
+		line += fmt.Sprintf(", %d older than retention.max_age", out.Old)
+	}
+	line = fmt.Sprintf("%s (%s)", line, out.Took.Round(time.Millisecond))
+	if out.MovedTo != "" {
+		line += "; moved permanently to " + out.MovedTo + ": update config.yaml"
+	}
+	return line
 }
 
 // summary returns a line such as "26 sources: 20 fetched, 4 not modified, 2 failed".

@@ -395,3 +395,21 @@ func TestDialAddr(t *testing.T) {
 		}
 	}
 }
+
+// The config's timezone reaches the fetcher as a location.
+func TestFetchSourcesTimezone(t *testing.T) {
+	cfg, err := LoadConfig("config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srcs := fetchSources(cfg)
+	for i, s := range cfg.Sources {
+		got := ""
+		if srcs[i].Location != nil {
+			got = srcs[i].Location.String()
+		}
+		if got != s.Timezone {
+			t.Errorf("%s: location %q, want %q", s.Name, got, s.Timezone)
+		}
+	}
+}

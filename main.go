@@ -269,6 +269,10 @@ func fetchSources(cfg *Config) []fetch.Source {
 			Drop:     s.Drop,
 			Language: s.Language,
 		}
+		if s.Timezone != "" {
+			// The config check has loaded it once already.
+			out[i].Location, _ = time.LoadLocation(s.Timezone)
+		}
 	}
 	return out
 }
