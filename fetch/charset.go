@@ -10,6 +10,9 @@ import (
 	"strings"
 
 	"golang.org/x/net/html/charset"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 )
 
 // decodeCharset readies a body for the parser. A byte-order mark or an XML
@@ -20,6 +23,11 @@ import (
 func decodeCharset(body io.Reader, contentType string) (io.Reader, error) {
 	br := bufio.NewReaderSize(body, 1024)
 	head, _ := br.Peek(1024)
+	if e := utf16Encoding(head); e != nil {
+		// The XML parser reads UTF-8 only: decode, and say so in the
+		// declaration, which named UTF-16.
+		return declareUTF8(transform.NewReader(br, e.NewDecoder()))
+	}
 	if hasBOM(head) {
 		return br, nil
 	}
@@ -42,6 +50,33 @@ func decodeCharset(body io.Reader, contentType string) (io.Reader, error) {
 		return br, nil // an unknown label in a header: let the parser try UTF-8
 	}
 	return r, nil
+}
+
+// utf16Encoding returns the UTF-16 encoding a document starts in, by its
+// byte-order mark or by the shape of "<?" in it; nil for any other.
+func utf16Encoding(head []byte) encoding.Encoding {
+	switch {
+	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}), bytes.HasPrefix(head, []byte{0, '<', 0, '?'}):
+		return unicode.UTF16(unicode.BigEndian, unicode.UseBOM)
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{'<', 0, '?', 0}):
+		return unicode.UTF16(unicode.LittleEndian, unicode.UseBOM)
+	}
+	return nil
+}
+
+// declareUTF8 rewrites the encoding an XML declaration at the start of r
+// names to UTF-8.
+func declareUTF8(r io.Reader) (io.Reader, error) {
+	br := bufio.NewReaderSize(r, 1024)
+	head, err := br.Peek(1024)
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		return nil, err
+	}
+	fixed := encodingAttr.ReplaceAll(bytes.Clone(head), []byte(`encoding="UTF-8"`))
+	if _, err := br.Discard(len(head)); err != nil {
+		return nil, err
+	}
+	return io.MultiReader(bytes.NewReader(fixed), br), nil
 }
 
 func hasBOM(head []byte) bool {

@@ -59,7 +59,7 @@ func convert(feed *gofeed.Feed, src Source, feedURL string, tg *tag.Tagger) []st
 		if e.UpdatedParsed != nil {
 			it.Updated = inZone(*e.UpdatedParsed, e.Updated, src.Location)
 		}
-		if it.GUID == "" && it.Link == "" && it.Title == "" {
+		if it.GUID == "" && it.Link == "" && it.Title == "" && it.Summary == "" && it.Content == "" {
 			continue // nothing to know it by, nothing to show
 		}
 		items = append(items, it)

@@ -20,6 +20,7 @@ import (
 	"github.com/libyawire/libyawire/fetch"
 	"github.com/libyawire/libyawire/store"
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
 )
 
 // testClock is a clock the test moves.
@@ -278,6 +279,8 @@ func TestOddButFine(t *testing.T) {
 		items int
 	}{
 		{"utf-8 byte-order mark", "\uFEFF" + rssWith(""), 1},
+		{"utf-16 with a byte-order mark", utf16LE(strings.Replace(rssWith(""), `encoding="UTF-8"`, `encoding="UTF-16"`, 1)), 1},
+		{"entries with text only", `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><description>Only words here.</description></item><item><description>And here.</description></item></channel></rss>`, 2},
 		{"50,000 items", big.String(), 50_000},
 	}
 	for _, tt := range tests {
@@ -311,4 +314,13 @@ func mustItems(t *testing.T, db *store.DB, q store.Query) []store.Item {
 		t.Fatal(err)
 	}
 	return items
+}
+
+// utf16LE encodes s as UTF-16, little-endian, with a byte-order mark.
+func utf16LE(s string) string {
+	b, err := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder().String(s)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }

@@ -420,7 +420,8 @@ func (w *writer) index(parent []byte, prefix, name string, key []byte, add bool)
 }
 
 // itemKey names an item within its source: its GUID, else its canonical
-// link, else a hash of its title and date.
+// link, else a hash of its title and date (and, for an item without a
+// title, of its text).
 func itemKey(in *Item, canon string) string {
 	switch {
 	case in.GUID != "":
@@ -428,7 +429,11 @@ func itemKey(in *Item, canon string) string {
 	case canon != "":
 		return "l:" + canon
 	}
-	h := sha256.Sum256([]byte(in.Title + "\n" + in.Published.UTC().Format(time.RFC3339)))
+	text := in.Title + "\n" + in.Published.UTC().Format(time.RFC3339)
+	if in.Title == "" {
+		text += "\n" + in.Summary + "\n" + in.Content
+	}
+	h := sha256.Sum256([]byte(text))
 	return "h:" + hex.EncodeToString(h[:16])
 }
 
