@@ -212,6 +212,7 @@ func TestHostileSources(t *testing.T) {
 			http.Redirect(w, r, fmt.Sprintf("/%d", n+1), http.StatusFound)
 		}, 0, "more than 10 redirects", 0},
 		{"dns", nil, 0, "DNS: no such host", 0},
+		{"tls", nil, 0, "TLS: ", 0},
 		{"connection refused", nil, 0, "connection refused", 0},
 	}
 	for _, tt := range tests {
@@ -221,6 +222,11 @@ func TestHostileSources(t *testing.T) {
 			switch tt.name {
 			case "dns":
 				src.URL = "http://no-such-host.invalid/feed"
+			case "tls":
+				// A certificate no authority this machine trusts signed.
+				srv := httptest.NewTLSServer(http.NotFoundHandler())
+				t.Cleanup(srv.Close)
+				src.URL = srv.URL
 			case "connection refused":
 				srv := httptest.NewServer(http.NotFoundHandler())
 				src.URL = srv.URL
