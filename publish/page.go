@@ -122,9 +122,10 @@ func (s *server) newPage(flt filter, items []store.Item, sources map[string]sour
 			p.lastModified = modified
 		}
 
+		clean := s.clean.clean(it)
 		e := entry{
-			summary:  xmlText(it.Summary),
-			content:  xmlText(it.Content),
+			summary:  xmlText(clean.summary),
+			content:  xmlText(clean.content),
 			author:   xmlText(it.Author),
 			language: xmlText(it.Language),
 			tags:     make([]category, len(it.Tags)),

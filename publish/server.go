@@ -45,6 +45,7 @@ type server struct {
 	logger *slog.Logger
 	base   string // opts.BaseURL without a trailing slash
 	cache  *cache
+	clean  cleanCache // sanitised HTML by story version
 }
 
 // NewServer returns the HTTP handler for the whole libyawire surface; its
