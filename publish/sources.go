@@ -1,6 +1,8 @@
 package publish
 
 import (
+	"cmp"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -31,40 +33,47 @@ type sourceStatus struct {
 // with empty fields.
 func handleSources(db *store.DB, sources []Source, logger *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		states, err := db.States()
+		list, err := sourceStatuses(db, sources)
 		if err != nil {
 			logger.Error("read source states", "err", err)
 			http.Error(w, "The source states could not be read; the server log says why.", http.StatusInternalServerError)
 			return
 		}
-		byName := make(map[string]store.SourceState, len(states))
-		for _, st := range states {
-			byName[st.Name] = st
-		}
-		list := make([]sourceStatus, len(sources))
-		for i, src := range sources {
-			st := byName[src.Name]
-			title := src.Title
-			if title == "" {
-				title = st.FeedTitle
-			}
-			list[i] = sourceStatus{
-				Name:        src.Name,
-				Title:       title,
-				URL:         src.URL,
-				LastFetch:   st.LastFetch,
-				LastSuccess: st.LastSuccess,
-				Status:      st.Status,
-				Error:       st.Error,
-				Items:       st.Items,
-				Failures:    st.Failures,
-				New:         st.New,
-				Dropped:     st.Dropped,
-				MovedTo:     st.MovedTo,
-				NotBefore:   st.NotBefore,
-				Waiting:     st.Waiting,
-			}
-		}
 		writeJSON(w, list, logger)
 	})
+}
+
+// sourceStatuses returns the configured sources, in config order, with what
+// the store remembers of their fetches; a source never fetched has empty
+// fields. It is what /api/sources lists.
+func sourceStatuses(db *store.DB, sources []Source) ([]sourceStatus, error) {
+	states, err := db.States()
+	if err != nil {
+		return nil, fmt.Errorf("read source states: %w", err)
+	}
+	byName := make(map[string]store.SourceState, len(states))
+	for _, st := range states {
+		byName[st.Name] = st
+	}
+	list := make([]sourceStatus, len(sources))
+	for i, src := range sources {
+		st := byName[src.Name]
+		list[i] = sourceStatus{
+			Name:        src.Name,
+			Title:       cmp.Or(src.Title, st.FeedTitle),
+			URL:         src.URL,
+			LastFetch:   st.LastFetch,
+			LastSuccess: st.LastSuccess,
+			Status:      st.Status,
+			Error:       st.Error,
+			Items:       st.Items,
+			Failures:    st.Failures,
+			New:         st.New,
+			Dropped:     st.Dropped,
+			MovedTo:     st.MovedTo,
+			NotBefore:   st.NotBefore,
+			Waiting:     st.Waiting,
+		}
+	}
+	return list, nil
 }

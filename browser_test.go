@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowser opens the page at / of a running daemon in headless Chromium:
+// the stories show, the Arabic one right to left, the filter form builds a
+// feed URL, and the page fits a phone's width. It saves full-page
+// screenshots of a phone-sized and a desktop viewport in $SCREENSHOT_DIR
+// (default: a temporary directory) for a person to look at.
+func TestBrowser(t *testing.T) {
+	chromium := chromiumPath(t)
+	dir := os.Getenv("SCREENSHOT_DIR")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	d := startDaemon(t, writeE2EConfig(t), 4)
+	defer d.stop()
+
+	// Without chromedp.UserDataDir, chromedp gives each browser a fresh
+	// profile directory and removes it when the browser is gone.
+	// A browser that stops answering fails the test in a minute rather
+	// than holding it until the test binary's own timeout.
+	bounded, cancelAll := context.WithTimeout(context.Background(), time.Minute)
+	defer cancelAll()
+	alloc, cancel := chromedp.NewExecAllocator(bounded,
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+	)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(alloc, chromedp.WithErrorf(t.Logf))
+	defer cancel()
+	if err := chromedp.Do(ctx); err != nil { // starts the browser
+		t.Fatalf("start %s: %v", chromium, err)
+	}
+
+	viewports := []struct {
+		name          string
+		width, height int64
+		opts          []chromedp.EmulateViewportOption
+	}{
+		{"phone", 390, 844, []chromedp.EmulateViewportOption{chromedp.EmulateScale(2), chromedp.EmulateMobile}},
+		{"desktop", 1280, 900, nil},
+	}
+	for _, vp := range viewports {
+		if err := chromedp.Do(ctx,
+			chromedp.EmulateViewport(vp.width, vp.height, vp.opts...),
+			chromedp.Navigate(d.base+"/"),
+			chromedp.WaitVisible(chromedp.CSS("article")),
+		); err != nil {
+			t.Fatalf("%s: open /: %v", vp.name, err)
+		}
+
+		titles := browse(ctx, t, chromedp.Evaluate[[]string](`[...document.querySelectorAll("article h3")].map(h => h.textContent.trim())`))
+		for _, want := range []string{"Derna bridge tender opens", "Kufra convoy reaches the border", "افتتاح مدرسة في سبها"} {
+			if !slices.Contains(titles, want) {
+				t.Errorf("%s: the page lacks %q: %q", vp.name, want, titles)
+			}
+		}
+		dirs := browse(ctx, t, chromedp.Evaluate[map[string]string](`Object.fromEntries([...document.querySelectorAll("article")].map(a => [a.querySelector("h3").textContent.trim(), getComputedStyle(a).direction]))`))
+		if got := dirs["افتتاح مدرسة في سبها"]; got != "rtl" {
+			t.Errorf("%s: the Arabic story's direction is %q, want rtl", vp.name, got)
+		}
+		if got := dirs["Derna bridge tender opens"]; got != "ltr" {
+			t.Errorf("%s: an English story's direction is %q, want ltr", vp.name, got)
+		}
+		// Nothing sticks out sideways: a phone would scroll the whole page.
+		if w := browse(ctx, t, chromedp.Evaluate[int64](`document.documentElement.scrollWidth`)); w > vp.width {
+			t.Errorf("%s: the page is %dpx wide in a %dpx viewport", vp.name, w, vp.width)
+		}
+
+		png := browse(ctx, t, chromedp.FullScreenshot(100))
+		path := filepath.Join(dir, "home-"+vp.name+".png")
+		if err := os.WriteFile(path, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot: %s", path)
+	}
+
+	// A person types a tag into the form and sends it; the page then offers
+	// the feed of that filter.
+	tagInput := chromedp.CSS(`input[name="tag"]`)
+	if err := chromedp.Do(ctx, chromedp.SendKeys(tagInput, " Africa ")); err != nil {
+		t.Fatalf("type a tag: %v", err)
+	}
+	// RunResponse waits for the page the form loads.
+	resp, err := chromedp.RunResponse(ctx, chromedp.Submit(tagInput))
+	if err != nil {
+		t.Fatalf("submit the form: %v", err)
+	}
+	if resp.Status != http.StatusOK {
+		t.Errorf("the form's page: status %d", resp.Status)
+	}
+	if u := browse(ctx, t, chromedp.Location()); !strings.Contains(u, "tag=+Africa+") {
+		t.Errorf("the form loaded %s", u)
+	}
+	feedURL := browse(ctx, t, chromedp.Value(chromedp.CSS("#feed-url")))
+	if !strings.HasPrefix(feedURL, "http") || !strings.HasSuffix(feedURL, "/feed.atom?tag=africa") {
+		t.Errorf("after tag=Africa the feed URL is %q, want {base_url}/feed.atom?tag=africa", feedURL)
+	}
+	titles := browse(ctx, t, chromedp.Evaluate[[]string](`[...document.querySelectorAll("article h3")].map(h => h.textContent.trim())`))
+	if len(titles) != 1 || !strings.Contains(titles[0], "Sirte power plant back online") {
+		t.Errorf("tag=africa shows %q, want the Sirte story alone", titles)
+	}
+	png := browse(ctx, t, chromedp.FullScreenshot(100))
+	if err := os.WriteFile(filepath.Join(dir, "home-filtered-desktop.png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// browse runs one browser action and fails the test on its error.
+func browse[T any](ctx context.Context, t *testing.T, a chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// chromiumPath returns Debian's Chromium, or another on PATH. Without one
+// the test is skipped, except in CI.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
+		return "/usr/bin/chromium"
+	}
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if path, err := exec.LookPath(name); err == nil {
+			return path
+		}
+	}
+	requireInCI(t, "chromium", "apt-get install chromium")
+	return ""
+}

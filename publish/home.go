@@ -1,0 +1,566 @@
+package publish
+
+import (
+	"bytes"
+	"cmp"
+	"embed"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/libyawire/libyawire/store"
+)
+
+// The page at / lists the newest stories for the same query parameters as
+// the feeds, and helps a person build a feed URL without reading the docs.
+//
+// Paging is ?page=N, homePageSize stories a page (or ?limit= of them). The
+// store has no cursor to page backwards with, so page N reads the newest
+// N*size+1 stories and shows the last size of them: the pages reach back
+// through the newest store.MaxLimit stories of a filter, and the last one
+// says so when older stories exist.
+//
+// The page is cached like the feeds, under the store's generation and the
+// canonical query, and also under the current minute: its "2 hours ago"
+// words are computed from a clock rounded down to the minute, so a cached
+// page is at most a minute behind, and so is its source health, which the
+// generation does not follow.
+
+// homePageSize is the number of stories on one page without ?limit=.
+const homePageSize = 50
+
+// homeContentType is the page's media type.
+const homeContentType = "text/html; charset=utf-8"
+
+// homeCSP allows the page its one inline style block and nothing else: no
+// script, no outside resource. A story's link is followed, not loaded.
+const homeCSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+var homeTemplate = template.Must(template.ParseFS(templateFiles, "templates/home.html"))
+
+// handleHome serves the HTML page: a bad query parameter gets the page with
+// the sentence that says what is wrong, and status 400.
+func handleHome(s *server) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := formValues(r.URL.Query())
+		now := s.opts.Now().UTC().Truncate(time.Minute)
+		flt, err := parseFilter(v, homePageSize)
+		page := 1
+		if err == nil {
+			page, err = parsePage(v, flt.Limit)
+		}
+		w.Header().Set("Content-Security-Policy", homeCSP)
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if err != nil {
+			s.serveHomeError(w, v, now, err)
+			return
+		}
+
+		key := "/?" + flt.encode()
+		if page > 1 {
+			key += "&page=" + strconv.Itoa(page)
+		}
+		key += " " + now.Format(time.RFC3339) // no query holds a space: encode escapes it
+
+		// As in serveFeed, the generation is read before the stories.
+		gen := s.db.Generation()
+		resp := s.cache.feed(gen, key)
+		if resp == nil {
+			data, err := s.homeData(gen, now, flt)
+			if err == nil {
+				err = s.addStories(data, flt, page, now)
+			}
+			var body []byte
+			if err == nil {
+				body, err = renderHome(data)
+			}
+			if err != nil {
+				s.logger.Error("render page", "url", key, "err", err)
+				http.Error(w, "The page could not be rendered; the server log says why.", http.StatusInternalServerError)
+				return
+			}
+			// The words change with the clock while the stories do not:
+			// no Last-Modified.
+			resp = newRendered(body, time.Time{})
+			s.cache.putFeed(gen, key, resp)
+		}
+		serveRendered(w, r, homeContentType, resp)
+	})
+}
+
+// serveHomeError answers a request whose query is wrong: the page, with the
+// form as the person filled it, the error and no stories.
+func (s *server) serveHomeError(w http.ResponseWriter, v url.Values, now time.Time, qerr error) {
+	data, err := s.homeData(s.db.Generation(), now, filter{Limit: homePageSize})
+	if err == nil {
+		data.Error = qerr.Error()
+		data.Form = rawForm(v, data.Form.Sources)
+		var body []byte
+		if body, err = renderHome(data); err == nil {
+			w.Header().Set("Content-Type", homeContentType)
+			w.Header().Set("Cache-Control", "no-cache")
+			w.WriteHeader(http.StatusBadRequest)
+			w.Write(body)
+			return
+		}
+	}
+	s.logger.Error("render page", "err", err)
+	http.Error(w, qerr.Error(), http.StatusBadRequest)
+}
+
+// formValues returns v without the empty tag, notag and source values that
+// the page's form sends for the fields a person left empty. (A feed URL
+// with tag= is refused: there it comes from a broken link, not a form.)
+func formValues(v url.Values) url.Values {
+	out := make(url.Values, len(v))
+	for name, values := range v {
+		if name == "tag" || name == "notag" || name == "source" {
+			values = slices.DeleteFunc(slices.Clone(values), func(s string) bool { return strings.TrimSpace(s) == "" })
+		}
+		if len(values) > 0 {
+			out[name] = values
+		}
+	}
+	return out
+}
+
+// parsePage reads ?page=, which counts from 1; empty means 1. Pages reach
+// back through the newest store.MaxLimit stories.
+func parsePage(v url.Values, size int) (int, error) {
+	if n := len(v["page"]); n > 1 {
+		return 0, fmt.Errorf("page is given %d times; send it once", n)
+	}
+	raw := strings.TrimSpace(v.Get("page"))
+	if raw == "" {
+		return 1, nil
+	}
+	last := max(1, store.MaxLimit/size)
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 || n > last {
+		return 0, fmt.Errorf("page must be a whole number from 1 to %d, got %q; the pages list the newest %d stories of a filter", last, v.Get("page"), last*size)
+	}
+	return n, nil
+}
+
+// homePage is what the template renders.
+type homePage struct {
+	Title           string // names the filter
+	SiteTitle       string
+	SiteDescription string // the configured one
+	Description     string // names the filter
+	Error           string // the query's fault, as a sentence; no stories then
+	Filtered        bool   // whether the query selects fewer than all stories
+
+	Feeds feedLinks // of the current filter
+	Form  homeForm
+
+	Stories     []homeStory
+	Page        int
+	Newer       string // link to the newer page; empty on the first
+	Older       string // link to the older page; empty on the last
+	Truncated   bool   // older stories exist beyond what the pages reach
+	SearchScope int    // how many stories q looks through
+
+	Tags    []homeTag
+	Sources []homeSource
+	Version string
+
+	sources map[string]sourceInfo // for the stories' outlets
+	query   string                // readableQuery of the filter
+}
+
+// feedLinks are one filter's feeds: absolute, for a feed reader.
+type feedLinks struct {
+	Title, RSS, Atom, JSON string
+}
+
+// homeForm fills the filter form.
+type homeForm struct {
+	Tags    []string // one input per AND group, each an OR list
+	NoTags  string
+	Sources []option
+	Langs   []option
+	Q       string
+	Limit   string // shown only when the query sets it
+	Since   string // likewise
+}
+
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+type homeStory struct {
+	Title, Link string
+	Lang        string
+	Outlet      string
+	Also        []outletLink // the further outlets that carried it
+	Published   string       // RFC 3339
+	Exact       string       // for the tooltip: 2026-03-01 08:00 UTC
+	Ago         string
+	Tags        []homeTagLink
+}
+
+type outletLink struct{ Title, Link string }
+
+type homeTagLink struct{ Title, Page string }
+
+type homeTag struct {
+	Slug, Title string
+	Count       int
+	Page        string // this page filtered by the tag
+	RSS, Atom   string // relative feed links
+	JSON        string
+	AtomURL     string // absolute, to copy
+}
+
+type homeSource struct {
+	Title, URL  string
+	Name        string
+	State       string // "failing", "not fetched yet" or "ok"
+	Failing     bool
+	LastSuccess string // RFC 3339; empty when never
+	Exact       string
+	Ago         string
+	Status      int
+	Error       string
+	MovedTo     string
+	Waiting     string
+	Items       int
+}
+
+// homeData gathers the page for flt, but for its stories (addStories),
+// with times in words as seen at now.
+func (s *server) homeData(gen uint64, now time.Time, flt filter) (*homePage, error) {
+	sources, err := s.sourceInfo(gen)
+	if err != nil {
+		return nil, err
+	}
+	title, desc := s.describe(flt, sources)
+	d := &homePage{
+		Title:           title,
+		SiteTitle:       s.opts.Title,
+		SiteDescription: s.opts.Description,
+		Description:     desc,
+		Filtered:        flt.encode() != "",
+		Page:            1,
+		SearchScope:     searchScan,
+		Version:         s.opts.Version,
+	}
+	query := readableQuery(flt)
+	d.Feeds = feedLinks{
+		Title: title,
+		RSS:   s.base + "/feed.rss" + query,
+		Atom:  s.base + "/feed.atom" + query,
+		JSON:  s.base + "/feed.json" + query,
+	}
+	d.Form = s.filterForm(flt, sources)
+	d.sources = sources
+	d.query = query
+
+	if d.Tags, err = s.homeTags(); err != nil {
+		return nil, err
+	}
+	if d.Sources, err = s.homeSources(now); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// addStories puts flt's page-th page of stories on d.
+func (s *server) addStories(d *homePage, flt filter, page int, now time.Time) error {
+	// The store query and search of render (feed.go), for the newest
+	// page*size+1, so that the page knows whether older ones exist.
+	d.Page = page
+	size := flt.Limit
+	want := page*size + 1
+	q := flt.query()
+	q.Limit = want
+	if flt.Q != "" {
+		q.Limit = searchScan
+	}
+	items, err := s.db.Items(q)
+	if err != nil {
+		return fmt.Errorf("read stories: %w", err)
+	}
+	if flt.Q != "" {
+		items = search(items, flt.Q, want)
+	}
+	start := min((page-1)*size, len(items))
+	end := min(start+size, len(items))
+	for i := range items[start:end] {
+		d.Stories = append(d.Stories, s.homeStory(&items[start+i], d.sources, now))
+	}
+	if page > 1 {
+		d.Newer = pageLink(d.query, page-1)
+	}
+	if len(items) > end {
+		d.Older = pageLink(d.query, page+1)
+	}
+	// A full store query that did not reach want: older stories may exist
+	// that no page reaches.
+	d.Truncated = d.Older == "" && want > store.MaxLimit && len(items) >= store.MaxLimit
+	return nil
+}
+
+func (s *server) homeStory(it *store.Item, sources map[string]sourceInfo, now time.Time) homeStory {
+	published := it.Published
+	if published.IsZero() {
+		published = it.FirstSeen
+	}
+	published = published.UTC()
+	st := homeStory{
+		Title:     it.Title,
+		Link:      it.Link,
+		Published: published.Format(time.RFC3339),
+		Exact:     published.Format("2006-01-02 15:04 UTC"),
+		Ago:       timeAgo(published, now),
+	}
+	if st.Title == "" {
+		st.Title = it.Link
+	}
+	// A feed's language field may hold anything; lang= takes a code.
+	if lang := strings.ToLower(it.Language); isLanguageCode(lang) {
+		st.Lang = lang
+	}
+	outlet := func(name string) string {
+		if si, ok := sources[name]; ok {
+			return si.title
+		}
+		return name
+	}
+	for i, c := range it.Copies {
+		if i == 0 {
+			st.Outlet = outlet(c.Source)
+			continue
+		}
+		st.Also = append(st.Also, outletLink{Title: outlet(c.Source), Link: c.Link})
+	}
+	for _, slug := range it.Tags {
+		st.Tags = append(st.Tags, homeTagLink{Title: s.tagTitle(slug), Page: "./?tag=" + url.QueryEscape(slug)})
+	}
+	return st
+}
+
+// filterForm fills the form from flt: the sources a select offers are the
+// configured ones, and a list of several (source=a,b) or one no longer
+// configured is offered as it stands.
+func (s *server) filterForm(flt filter, sources map[string]sourceInfo) homeForm {
+	f := homeForm{NoTags: strings.Join(flt.NoTags, ","), Q: flt.Q}
+	for _, g := range flt.Tags {
+		f.Tags = append(f.Tags, strings.Join(g, ","))
+	}
+	if len(f.Tags) == 0 {
+		f.Tags = []string{""}
+	}
+	if flt.limitSet {
+		f.Limit = strconv.Itoa(flt.Limit)
+	}
+	if !flt.Since.IsZero() {
+		f.Since = flt.Since.Format(time.RFC3339)
+	}
+
+	selected := strings.Join(flt.Sources, ",")
+	f.Sources = []option{{Value: "", Label: "any source", Selected: selected == ""}}
+	found := selected == ""
+	for _, src := range s.opts.Sources {
+		title := src.Name
+		if si, ok := sources[src.Name]; ok {
+			title = si.title
+		}
+		f.Sources = append(f.Sources, option{Value: src.Name, Label: title, Selected: src.Name == selected})
+		found = found || src.Name == selected
+	}
+	if !found {
+		f.Sources = append(f.Sources, option{Value: selected, Label: strings.Join(flt.Sources, " or "), Selected: true})
+	}
+
+	f.Langs = []option{
+		{Value: "", Label: "any language", Selected: flt.Lang == ""},
+		{Value: "en", Label: "English", Selected: flt.Lang == "en"},
+		{Value: "ar", Label: "Arabic", Selected: flt.Lang == "ar"},
+	}
+	if flt.Lang != "" && flt.Lang != "en" && flt.Lang != "ar" {
+		f.Langs = append(f.Langs, option{Value: flt.Lang, Label: languageName(flt.Lang), Selected: true})
+	}
+	return f
+}
+
+// rawForm fills the form with what the person sent, for them to correct.
+func rawForm(v url.Values, configured []option) homeForm {
+	f := homeForm{
+		Tags:   v["tag"],
+		NoTags: strings.Join(v["notag"], ","),
+		Q:      v.Get("q"),
+		Limit:  v.Get("limit"),
+		Since:  v.Get("since"),
+	}
+	if len(f.Tags) == 0 {
+		f.Tags = []string{""}
+	}
+	selected := strings.Join(v["source"], ",")
+	found := false
+	for _, o := range configured {
+		o.Selected = o.Value == selected
+		found = found || o.Selected
+		f.Sources = append(f.Sources, o)
+	}
+	if !found {
+		f.Sources = append(f.Sources, option{Value: selected, Label: selected, Selected: true})
+	}
+	lang := v.Get("lang")
+	f.Langs = []option{
+		{Value: "", Label: "any language", Selected: lang == ""},
+		{Value: "en", Label: "English", Selected: lang == "en"},
+		{Value: "ar", Label: "Arabic", Selected: lang == "ar"},
+	}
+	if lang != "" && lang != "en" && lang != "ar" {
+		f.Langs = append(f.Langs, option{Value: lang, Label: lang, Selected: true})
+	}
+	return f
+}
+
+// homeTags lists every tag that some story carries, most stories first.
+func (s *server) homeTags() ([]homeTag, error) {
+	counts, err := s.db.Tags()
+	if err != nil {
+		return nil, fmt.Errorf("read tag counts: %w", err)
+	}
+	slices.SortFunc(counts, func(a, b store.TagCount) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Slug, b.Slug))
+	})
+	tags := make([]homeTag, len(counts))
+	for i, tc := range counts {
+		path := "tags/" + url.PathEscape(tc.Slug)
+		tags[i] = homeTag{
+			Slug:    tc.Slug,
+			Title:   s.tagTitle(tc.Slug),
+			Count:   tc.Count,
+			Page:    "./?tag=" + url.QueryEscape(tc.Slug),
+			RSS:     path + ".rss",
+			Atom:    path + ".atom",
+			JSON:    path + ".json",
+			AtomURL: s.base + "/" + path + ".atom",
+		}
+	}
+	return tags, nil
+}
+
+// homeSources lists the configured sources, failing ones first, then those
+// not fetched yet, each group in config order.
+func (s *server) homeSources(now time.Time) ([]homeSource, error) {
+	list, err := sourceStatuses(s.db, s.opts.Sources)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]homeSource, len(list))
+	for i, st := range list {
+		hs := homeSource{
+			Title:   cmp.Or(st.Title, st.Name),
+			URL:     st.URL,
+			Name:    st.Name,
+			State:   "ok",
+			Status:  st.Status,
+			Error:   st.Error,
+			MovedTo: st.MovedTo,
+			Waiting: st.Waiting,
+			Items:   st.Items,
+		}
+		switch {
+		case st.Error != "":
+			hs.State, hs.Failing = "failing", true
+		case st.LastFetch.IsZero():
+			hs.State = "not fetched yet"
+		}
+		if !st.LastSuccess.IsZero() {
+			t := st.LastSuccess.UTC()
+			hs.LastSuccess = t.Format(time.RFC3339)
+			hs.Exact = t.Format("2006-01-02 15:04 UTC")
+			hs.Ago = timeAgo(t, now)
+		}
+		out[i] = hs
+	}
+	rank := func(h homeSource) int {
+		switch h.State {
+		case "failing":
+			return 0
+		case "not fetched yet":
+			return 1
+		}
+		return 2
+	}
+	slices.SortStableFunc(out, func(a, b homeSource) int { return cmp.Compare(rank(a), rank(b)) })
+	return out, nil
+}
+
+// readableQuery returns "?" and flt's canonical query in the order a person
+// reads a filter (tag, notag, source, lang, q, since, limit), or "" for no
+// filter. The feeds cache both orders under one key.
+func readableQuery(flt filter) string {
+	q := flt.encode()
+	if q == "" {
+		return ""
+	}
+	order := []string{"tag", "notag", "source", "lang", "q", "since", "limit"}
+	rank := func(param string) int {
+		name, _, _ := strings.Cut(param, "=")
+		return slices.Index(order, name)
+	}
+	params := strings.Split(q, "&")
+	slices.SortStableFunc(params, func(a, b string) int { return cmp.Compare(rank(a), rank(b)) })
+	return "?" + strings.Join(params, "&")
+}
+
+// pageLink is the relative link to page n of the filter in query.
+func pageLink(query string, n int) string {
+	if n <= 1 {
+		return "./" + query
+	}
+	if query == "" {
+		return "./?page=" + strconv.Itoa(n)
+	}
+	return "./" + query + "&page=" + strconv.Itoa(n)
+}
+
+// timeAgo says how long before now t was, in words: "just now",
+// "5 minutes ago", "2 hours ago", "yesterday", "3 days ago", and beyond
+// a month the date.
+func timeAgo(t, now time.Time) string {
+	d := now.Sub(t)
+	plural := func(n int, unit string) string {
+		if n == 1 {
+			return "1 " + unit + " ago"
+		}
+		return strconv.Itoa(n) + " " + unit + "s ago"
+	}
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return plural(int(d/time.Minute), "minute")
+	case d < 24*time.Hour:
+		return plural(int(d/time.Hour), "hour")
+	case d < 48*time.Hour:
+		return "yesterday"
+	case d < 31*24*time.Hour:
+		return plural(int(d/(24*time.Hour)), "day")
+	}
+	return "on " + t.UTC().Format("2 January 2006")
+}
+
+// renderHome executes the page's template.
+func renderHome(d *homePage) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := homeTemplate.Execute(&buf, d); err != nil {
+		return nil, fmt.Errorf("render page: %w", err)
+	}
+	return buf.Bytes(), nil
+}
