@@ -145,7 +145,7 @@ func fetchDirect(ctx context.Context, cfg *Config, getenv func(string) string, n
 			err = fmt.Errorf("closing the database: %w", cerr)
 		}
 	}()
-	sched, err := newScheduler(cfg, db, tagger, logger)
+	sched, err := newScheduler(cfg, db, tagger, logger, nil)
 	if err != nil {
 		return "", false, err
 	}
@@ -158,8 +158,9 @@ func fetchDirect(ctx context.Context, cfg *Config, getenv func(string) string, n
 
 // newScheduler builds the fetcher of cfg's sources into db and the
 // scheduler that runs it: the daemon and the fetch command share it, so
-// that both fetch alike.
-func newScheduler(cfg *Config, db *store.DB, tagger *tag.Tagger, logger *slog.Logger) (*fetch.Scheduler, error) {
+// that both fetch alike. onFetch, if not nil, is told of every fetch as
+// it ends, whoever asked for it.
+func newScheduler(cfg *Config, db *store.DB, tagger *tag.Tagger, logger *slog.Logger, onFetch func(src fetch.Source, out fetch.Outcome, err error)) (*fetch.Scheduler, error) {
 	fetcher := fetch.New(db, fetch.Options{
 		UserAgent: cfg.UserAgent(version),
 		Timeout:   cfg.Fetch.Timeout,
@@ -167,10 +168,34 @@ func newScheduler(cfg *Config, db *store.DB, tagger *tag.Tagger, logger *slog.Lo
 		MaxAge:    cfg.Retention.MaxAge,
 		Tagger:    tagger,
 	})
-	return fetch.NewScheduler(fetcher.Fetch, fetchSources(cfg), fetch.Limits{
+	fetchFunc := fetcher.Fetch
+	if onFetch != nil {
+		fetchFunc = func(ctx context.Context, src fetch.Source) (fetch.Outcome, error) {
+			out, err := fetcher.Fetch(ctx, src)
+			onFetch(src, out, err)
+			return out, err
+		}
+	}
+	return fetch.NewScheduler(fetchFunc, fetchSources(cfg), fetch.Limits{
 		Concurrency: cfg.Fetch.Concurrency,
 		PerHost:     cfg.Fetch.PerHost,
 	}, db, logger)
+}
+
+// observeFetch returns the scheduler's onFetch that counts fetches in m.
+func observeFetch(m *publish.Metrics) func(fetch.Source, fetch.Outcome, error) {
+	return func(src fetch.Source, out fetch.Outcome, err error) {
+		outcome := publish.FetchOK
+		switch {
+		case err != nil:
+			outcome = publish.FetchFailed
+		case out.Skipped != "":
+			outcome = publish.FetchSkipped
+		case out.NotModified:
+			outcome = publish.FetchNotModified
+		}
+		m.ObserveFetch(src.Name, outcome, out.Took, out.New)
+	}
 }
 
 // databasePath is the config's database unless LIBYAWIRE_DATABASE says

@@ -39,6 +39,7 @@ type Config struct {
 	Feed      FeedConfig      `yaml:"feed"`
 	Tags      []TagRule       `yaml:"tags"`
 	Sources   []SourceConfig  `yaml:"sources"`
+	WebSubHub string          `yaml:"websub_hub"` // optional: a WebSub hub the feeds name and that is told when they change
 
 	pos *positions // where each key was written, for Validate's messages
 }
@@ -834,6 +835,11 @@ func (ch *checker) topLevel() {
 	}
 	if c.Database == "" {
 		ch.fail("database", "database is empty: give a file name such as libyawire.db")
+	}
+	if c.WebSubHub != "" {
+		if problem := httpURLProblem(c.WebSubHub, "https://pubsubhubbub.appspot.com/"); problem != "" {
+			ch.fail("websub_hub", "websub_hub %q: %s", c.WebSubHub, problem)
+		}
 	}
 	if _, err := fetch.ParseSchedule(c.Schedule); err != nil {
 		ch.fail("schedule", "schedule %q: %v", c.Schedule, err)

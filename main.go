@@ -5,6 +5,8 @@
 //	libyawire check [-config FILE]                  validate the configuration
 //	libyawire fetch [-config FILE] [-source NAME]   fetch now, progress on stderr
 //	libyawire sources [-config FILE]                each source's last fetch, as a table
+//	libyawire opml [-config FILE]                   the sources as OPML
+//	libyawire import-opml [-config FILE] FILE       an OPML file's feeds as config.yaml sources
 //	libyawire version                               print the version
 package main
 
@@ -54,6 +56,10 @@ const usage = `usage:
                                                   repeats or takes a comma list), a line per source
                                                   on stderr; exit 1 if one failed
   libyawire sources [-config FILE]                a table of each source's last fetch, status, error
+  libyawire opml [-config FILE]                   the sources as OPML on stdout (what /sources.opml serves)
+  libyawire import-opml [-config FILE] FILE       the feeds of the OPML file FILE as entries to paste
+                                                  under sources: in the config, on stdout; feeds the
+                                                  config has already are left out
   libyawire version                               print the version
 
 fetch and sources ask the daemon listening at the config's listen address,
@@ -84,6 +90,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return errUsage(err)
 		}
 	}
+	// import-opml takes the OPML file, flags before or after it.
+	var opmlFile string
+	if cmd == "import-opml" && fs.NArg() > 0 {
+		opmlFile = fs.Arg(0)
+		if err := fs.Parse(fs.Args()[1:]); err != nil {
+			return errUsage(err)
+		}
+	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q\n%s", fs.Arg(0), usage)
 	}
@@ -109,6 +123,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fetchCommand(ctx, *configPath, sourceNames, getenv, stderr)
 	case "sources":
 		return sourcesCommand(ctx, *configPath, getenv, stdout)
+	case "opml":
+		return opmlCommand(*configPath, stdout)
+	case "import-opml":
+		if opmlFile == "" {
+			return fmt.Errorf("import-opml: name the OPML file to import: libyawire import-opml [-config FILE] subscriptions.opml\n%s", usage)
+		}
+		return importOPMLCommand(*configPath, opmlFile, stdout)
 	case "version":
 		fmt.Fprintf(stdout, "libyawire %s\n", version)
 		return nil
@@ -148,12 +169,28 @@ func serve(ctx context.Context, cfg *Config, getenv func(string) string, stderr 
 	if err != nil {
 		return err
 	}
-	sched, err := newScheduler(cfg, db, tagger, logger)
+	metrics := publish.NewMetrics()
+	onFetch := observeFetch(metrics)
+	var pinger *publish.Pinger
+	if cfg.WebSubHub != "" {
+		pinger = publish.NewPinger(cfg.WebSubHub, cfg.BaseURL, nil, logger)
+		go pinger.Run(ctx)
+		observe := onFetch
+		onFetch = func(src fetch.Source, out fetch.Outcome, err error) {
+			observe(src, out, err)
+			if out.New+out.Updated > 0 {
+				pinger.Changed()
+			}
+		}
+	}
+	sched, err := newScheduler(cfg, db, tagger, logger, onFetch)
 	if err != nil {
 		return err
 	}
 
 	opts := publishOptions(cfg, db, sched)
+	opts.Metrics = metrics
+	opts.Hub = cfg.WebSubHub
 	opts.FetchNow = daemonFetchNow(ctx, sched) // `libyawire fetch` asks over POST /api/fetch
 	handler := publish.NewServer(db, opts, logger)
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -285,6 +322,10 @@ func publishOptions(cfg *Config, db *store.DB, sched *fetch.Scheduler) publish.O
 		Items:       cfg.Feed.Items,
 		TagTitles:   map[string]string{},
 		Version:     version,
+		Sources:     publishSources(cfg),
+		// The config is not reloaded while the daemon runs, so the
+		// sources date from the file as it was at start.
+		ConfigModified: configModified(cfg.Path),
 		Healthy: func() error {
 			if !sched.Running() {
 				return errors.New("the scheduler is not running")
@@ -292,13 +333,20 @@ func publishOptions(cfg *Config, db *store.DB, sched *fetch.Scheduler) publish.O
 			return db.Check()
 		},
 	}
-	for _, s := range cfg.Sources {
-		opts.Sources = append(opts.Sources, publish.Source{Name: s.Name, Title: s.Title, URL: s.URL})
-	}
 	for _, r := range cfg.Tags {
 		opts.TagTitles[r.Slug] = r.Title
 	}
 	return opts
+}
+
+// publishSources converts the configured sources for the server, and for
+// the opml command, which must list them as the server does.
+func publishSources(cfg *Config) []publish.Source {
+	out := make([]publish.Source, len(cfg.Sources))
+	for i, s := range cfg.Sources {
+		out[i] = publish.Source{Name: s.Name, Title: s.Title, URL: s.URL, Tags: s.Tags}
+	}
+	return out
 }
 
 func newLogger(level string, w io.Writer) (*slog.Logger, error) {

@@ -508,3 +508,31 @@ func TestRetagOnRuleChange(t *testing.T) {
 		t.Errorf("tag derna after the rule came: %+v", f.Items)
 	}
 }
+
+// With websub_hub set, the feeds name the hub and the hub hears when a
+// fetch brings new stories.
+func TestWebSub(t *testing.T) {
+	pinged := make(chan url.Values, 10)
+	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		pinged <- r.PostForm
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer hub.Close()
+	configPath := writeE2EConfig(t)
+	cfg, _ := os.ReadFile(configPath)
+	os.WriteFile(configPath, append(cfg, []byte("websub_hub: "+hub.URL+"/\n")...), 0o644)
+	d := startDaemon(t, configPath, 4)
+	defer d.stop()
+	select {
+	case form := <-pinged:
+		if form.Get("hub.mode") != "publish" || !slices.Contains(form["hub.url"], "http://127.0.0.1:0/feed.atom") {
+			t.Errorf("ping: %v", form)
+		}
+	case <-time.After(waitTime):
+		t.Fatal("the hub was not pinged")
+	}
+	if _, body := d.get("/feed.atom"); !bytes.Contains(body, []byte(`rel="hub"`)) {
+		t.Error("the Atom feed does not name the hub")
+	}
+}

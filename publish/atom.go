@@ -83,6 +83,9 @@ func renderAtom(p *page) ([]byte, error) {
 		Generator: &atomGenerator{Name: p.generator},
 		Entries:   make([]*atomEntry, len(af.Entries)),
 	}
+	if p.hub != "" {
+		doc.Links = append(doc.Links, feeds.AtomLink{Href: p.hub, Rel: "hub"})
+	}
 	for i, ae := range af.Entries {
 		e := &p.entries[i]
 		ae.Published = p.feed.Items[i].Created.Format(time.RFC3339)

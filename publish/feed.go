@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // format is one of the three feed formats.
@@ -82,8 +83,11 @@ func (s *server) serveFeed(w http.ResponseWriter, r *http.Request, f format, pat
 	// never cached under a generation newer than its content.
 	gen := s.db.Generation()
 	resp := s.cache.feed(gen, key)
+	s.opts.Metrics.cacheLookup(resp != nil)
 	if resp == nil {
+		start := time.Now()
 		resp, err = s.render(gen, f, flt, s.base+key)
+		s.opts.Metrics.observeRender(f, time.Since(start))
 		if err != nil {
 			s.logger.Error("render feed", "url", key, "err", err)
 			http.Error(w, "The feed could not be rendered; the server log says why.", http.StatusInternalServerError)

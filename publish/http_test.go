@@ -330,21 +330,51 @@ func TestSources(t *testing.T) {
 
 func TestHealthz(t *testing.T) {
 	tests := []struct {
+		name       string
 		healthy    func() error
+		closeDB    bool
 		wantStatus int
-		wantBody   string
+		want       map[string]any // the JSON body; generation is checked apart
 	}{
-		{nil, 200, "ok\n"},
-		{func() error { return nil }, 200, "ok\n"},
-		{func() error { return errors.New("scheduler stopped") }, 503, "scheduler stopped\n"},
+		// The fixture's sources contributed 4, 3 and 2 stories, one of the
+		// last two a copy of a Herald story: 9, of 8 stories held.
+		{"no check", nil, false, 200, map[string]any{"status": "ok", "stories": 9.0, "sources": 4.0}},
+		{"healthy", func() error { return nil }, false, 200, map[string]any{"status": "ok", "stories": 9.0, "sources": 4.0}},
+		{"unhealthy", func() error { return errors.New("the scheduler is not running") }, false, 503,
+			map[string]any{"status": "unhealthy", "reason": "the scheduler is not running"}},
+		{"database closed", nil, true, 503, map[string]any{"status": "unhealthy", "reason": "database not open"}},
 	}
 	for _, tt := range tests {
-		f := newFixture(t)
-		f.srv.opts.Healthy = tt.healthy
-		f.handler = f.srv.routes()
-		resp := f.get(t, http.MethodGet, "/healthz")
-		if got := readBody(t, resp); resp.StatusCode != tt.wantStatus || got != tt.wantBody {
-			t.Errorf("got %d %q, want %d %q", resp.StatusCode, got, tt.wantStatus, tt.wantBody)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.srv.opts.Healthy = tt.healthy
+			f.handler = f.srv.routes()
+			if tt.closeDB {
+				f.db.Close()
+			}
+			resp := f.get(t, http.MethodGet, "/healthz")
+			body := readBody(t, resp)
+			if resp.StatusCode != tt.wantStatus {
+				t.Errorf("status %d, want %d", resp.StatusCode, tt.wantStatus)
+			}
+			if got, want := resp.Header.Get("Content-Type"), "application/json"; got != want {
+				t.Errorf("Content-Type %q, want %q", got, want)
+			}
+			var got map[string]any
+			if err := json.Unmarshal([]byte(body), &got); err != nil {
+				t.Fatalf("%v: %s", err, body)
+			}
+			if tt.wantStatus == http.StatusOK {
+				if gen, ok := got["generation"].(float64); !ok || uint64(gen) != f.db.Generation() {
+					t.Errorf("generation %v, want %d", got["generation"], f.db.Generation())
+				}
+				delete(got, "generation")
+			}
+			gotJSON, _ := json.Marshal(got)
+			wantJSON, _ := json.Marshal(tt.want)
+			if string(gotJSON) != string(wantJSON) {
+				t.Errorf("got %s, want %s", gotJSON, wantJSON)
+			}
+		})
 	}
 }

@@ -38,6 +38,9 @@ func renderJSON(p *page) ([]byte, error) {
 	jf := (&feeds.JSON{Feed: p.feed}).JSONFeed()
 	jf.FeedUrl = p.self
 	jf.Language = p.lang
+	if p.hub != "" {
+		jf.Hubs = []*feeds.JSONHub{{Type: "WebSub", Url: p.hub}}
+	}
 	doc := &jsonDoc{JSONFeed: jf, Items: make([]*jsonItem, len(jf.Items))}
 	for i, ji := range jf.Items {
 		e := &p.entries[i]

@@ -19,6 +19,7 @@ type page struct {
 	home         string    // the HTML page's URL
 	lang         string    // the lang filter, if any
 	generator    string    // "libyawire VERSION"
+	hub          string    // the WebSub hub, if any
 	tagScheme    string    // the IRI under which tag slugs live
 	lastModified time.Time // when the stories last changed; zero when unknown
 	entries      []entry   // parallel to feed.Items
@@ -99,6 +100,7 @@ func (s *server) newPage(flt filter, items []store.Item, sources map[string]sour
 		home:      xmlText(s.base + "/"),
 		lang:      flt.Lang,
 		generator: xmlText("libyawire " + s.opts.Version),
+		hub:       xmlText(s.opts.Hub),
 		tagScheme: xmlText(s.base + "/tags/"),
 		entries:   make([]entry, 0, len(items)),
 	}

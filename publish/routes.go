@@ -6,13 +6,16 @@ import "net/http"
 // other method gets 405 from the mux.
 func (s *server) routes() http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("GET /{$}", handleHome(s))
 	mux.Handle("GET /feed.rss", handleFeed(s, formatRSS))
 	mux.Handle("GET /feed.atom", handleFeed(s, formatAtom))
 	mux.Handle("GET /feed.json", handleFeed(s, formatJSON))
 	mux.Handle("GET /tags/{file}", handleTagFeed(s))
 	mux.Handle("GET /api/sources", handleSources(s.db, s.opts.Sources, s.logger))
 	mux.Handle("GET /api/tags", handleTags(s))
-	mux.Handle("GET /healthz", handleHealthz(s.opts.Healthy))
+	mux.Handle("GET /sources.opml", handleOPML(s))
+	mux.Handle("GET /healthz", handleHealthz(s))
+	mux.Handle("GET /metrics", handleMetrics(s))
 	mux.Handle("POST /api/fetch", handleFetchNow(s.opts.FetchNow, s.logger))
-	return mux
+	return s.opts.Metrics.instrument(mux) // counts each request by the pattern it matched
 }

@@ -25,17 +25,18 @@ type rssDoc struct {
 // FeedXml implements feeds.XmlFeed.
 func (d *rssDoc) FeedXml() any { return d }
 
-// rssChannel adds the self link that RSS best practice asks for.
+// rssChannel adds the self link that RSS best practice asks for, and the
+// WebSub hub's link when there is one.
 type rssChannel struct {
 	*feeds.RssFeed
-	Self  rssAtomLink `xml:"atom:link"`
-	Items []*rssItem  `xml:"item"`
+	Links []rssAtomLink `xml:"atom:link"`
+	Items []*rssItem    `xml:"item"`
 }
 
 type rssAtomLink struct {
 	Href string `xml:"href,attr"`
 	Rel  string `xml:"rel,attr"`
-	Type string `xml:"type,attr"`
+	Type string `xml:"type,attr,omitempty"`
 }
 
 // rssItem adds what gorilla's item cannot hold: several categories, a
@@ -61,8 +62,11 @@ func renderRSS(p *page) ([]byte, error) {
 	rss.Generator = p.generator
 	ch := &rssChannel{
 		RssFeed: rss,
-		Self:    rssAtomLink{Href: p.self, Rel: "self", Type: "application/rss+xml"},
+		Links:   []rssAtomLink{{Href: p.self, Rel: "self", Type: "application/rss+xml"}},
 		Items:   make([]*rssItem, len(rss.Items)),
+	}
+	if p.hub != "" {
+		ch.Links = append(ch.Links, rssAtomLink{Href: p.hub, Rel: "hub"})
 	}
 	for i, ri := range rss.Items {
 		e := &p.entries[i]

@@ -21,6 +21,16 @@ type Options struct {
 	Version     string            // libyawire's version, named as the feeds' generator
 	Now         func() time.Time  // the clock; nil means time.Now
 	Healthy     func() error      // nil error while the scheduler runs; a nil func means healthy
+	Hub         string            // a WebSub hub the feeds name; "" for none
+
+	// ConfigModified is when the configuration the Sources come from was
+	// last changed: /sources.opml's dateCreated and Last-Modified. Zero
+	// when unknown.
+	ConfigModified time.Time
+
+	// Metrics, if not nil, counts requests, renders and cache look-ups
+	// and serves /metrics; nil means /metrics answers 404.
+	Metrics *Metrics
 
 	// FetchNow fetches the named sources, or all when names is empty, for
 	// POST /api/fetch. It calls progress with one line per source as each
@@ -33,9 +43,10 @@ type Options struct {
 
 // Source is a configured source as the server shows it.
 type Source struct {
-	Name  string // unique slug, as used in ?source=
-	Title string // may be empty: the feed's own title is used then
-	URL   string // the feed's URL
+	Name  string   // unique slug, as used in ?source=
+	Title string   // may be empty: the feed's own title is used then
+	URL   string   // the feed's URL
+	Tags  []string // the tags every item of the source gets
 }
 
 // server holds what the handlers share.
@@ -54,6 +65,9 @@ func NewServer(db *store.DB, opts Options, logger *slog.Logger) http.Handler {
 	return newServer(db, opts, logger).routes()
 }
 
+// defaultTitle is the feeds' title when Options has none.
+const defaultTitle = "libyawire"
+
 func newServer(db *store.DB, opts Options, logger *slog.Logger) *server {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -66,7 +80,7 @@ func newServer(db *store.DB, opts Options, logger *slog.Logger) *server {
 	}
 	opts.Items = min(opts.Items, maxLimit)
 	if opts.Title == "" {
-		opts.Title = "libyawire"
+		opts.Title = defaultTitle
 	}
 	return &server{
 		db:     db,
