@@ -19,10 +19,10 @@ type unhealthy struct {
 	Reason string `json:"reason"`
 }
 
-// handleHealthz answers 200 with the story count (see storyCount), the
-// number of configured sources and the store's generation while
-// s.opts.Healthy reports no error (a nil Healthy means always) and the
-// source states can be read; 503 with the reason otherwise. Both are JSON.
+// handleHealthz answers 200 with the number of stories, the number of
+// configured sources and the store's generation while s.opts.Healthy
+// reports no error (a nil Healthy means always) and the store answers; 503
+// with the reason otherwise. Both are JSON.
 func handleHealthz(s *server) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.opts.Healthy != nil {
@@ -31,12 +31,12 @@ func handleHealthz(s *server) http.Handler {
 				return
 			}
 		}
-		states, err := s.db.States()
+		stories, err := s.db.Count()
 		if err != nil {
 			writeHealth(w, http.StatusServiceUnavailable, unhealthy{"unhealthy", err.Error()})
 			return
 		}
-		writeHealth(w, http.StatusOK, healthy{"ok", storyCount(states), len(s.opts.Sources), s.db.Generation()})
+		writeHealth(w, http.StatusOK, healthy{"ok", stories, len(s.opts.Sources), s.db.Generation()})
 	})
 }
 

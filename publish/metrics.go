@@ -238,12 +238,17 @@ func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
 	if view == nil {
 		return
 	}
-	states, err := view.db.States()
+	stories, err := view.db.Count()
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(storiesDesc, err)
 		return
 	}
-	ch <- prometheus.MustNewConstMetric(storiesDesc, prometheus.GaugeValue, float64(storyCount(states)))
+	ch <- prometheus.MustNewConstMetric(storiesDesc, prometheus.GaugeValue, float64(stories))
+	states, err := view.db.States()
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(lastSuccessDesc, err)
+		return
+	}
 	byName := make(map[string]store.SourceState, len(states))
 	for _, st := range states {
 		byName[st.Name] = st
@@ -256,16 +261,4 @@ func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(failuresDesc, prometheus.GaugeValue, float64(st.Failures), name)
 	}
-}
-
-// storyCount returns how many stories the sources in states have
-// contributed. The store keeps no count of its stories, and counting them
-// would walk them all; this sum is read from the source states alone, at
-// the price of counting a story once for each source that carried it.
-func storyCount(states []store.SourceState) int {
-	n := 0
-	for _, st := range states {
-		n += st.Items
-	}
-	return n
 }

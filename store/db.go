@@ -255,6 +255,18 @@ func (db *DB) Item(id uint64) (Item, error) {
 	return it, err
 }
 
+// Count returns how many stories the database holds.
+func (db *DB) Count() (int, error) {
+	var n int
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketCounts).Get(countStories); len(v) == 8 {
+			n = int(binary.BigEndian.Uint64(v))
+		}
+		return nil
+	})
+	return n, err
+}
+
 // Tags returns every tag that some story carries, with its story count,
 // by slug.
 func (db *DB) Tags() ([]TagCount, error) {

@@ -30,7 +30,7 @@
 //	tags/<slug>             time key -> empty: the stories that carry a tag
 //	bysource/<name>         time key -> empty: the stories a source carried
 //	counts                  "t/<slug>" or "s/<name>" -> 8-byte count of the keys in the
-//	                        matching index bucket, to pick the smallest one to walk
+//	                        matching index bucket; "n/stories" -> the number of stories
 //	links                   canonical link -> id: one story per canonical link, across sources
 //	keys/<name>             item key -> id: a source's items by their identity within the
 //	                        source: "g:"+GUID, else "l:"+canonical link, else "h:"+hash of

@@ -347,6 +347,9 @@ func (w *writer) save(it *Item, old *summary) error {
 		if err := w.tx.Bucket(bucketTime).Put(key, nil); err != nil {
 			return err
 		}
+		if err := w.count(countStories, 1); err != nil {
+			return err
+		}
 	} else {
 		oldTags, oldSources = old.Tags, old.Sources
 	}
@@ -360,6 +363,9 @@ func (w *writer) save(it *Item, old *summary) error {
 func (w *writer) unindex(s *summary, id uint64) error {
 	key := timeKey(time.Unix(0, s.Published), id)
 	if err := w.tx.Bucket(bucketTime).Delete(key); err != nil {
+		return err
+	}
+	if err := w.count(countStories, -1); err != nil {
 		return err
 	}
 	if err := w.reindex(bucketTags, "t/", key, s.Tags, nil); err != nil {
@@ -395,28 +401,33 @@ func (w *writer) index(parent []byte, prefix, name string, key []byte, add bool)
 	if err != nil {
 		return err
 	}
-	ck := []byte(prefix + name)
-	var n uint64
-	if v := w.counts.Get(ck); len(v) == 8 {
-		n = binary.BigEndian.Uint64(v)
-	}
 	if add {
 		if err := b.Put(key, nil); err != nil {
 			return err
 		}
-		n++
-	} else {
-		if b.Get(key) == nil {
-			return nil
-		}
-		if err := b.Delete(key); err != nil {
-			return err
-		}
-		n--
+		return w.count([]byte(prefix+name), 1)
+	}
+	if b.Get(key) == nil {
+		return nil
+	}
+	if err := b.Delete(key); err != nil {
+		return err
+	}
+	return w.count([]byte(prefix+name), -1)
+}
+
+// countStories is the counts key of the number of stories.
+var countStories = []byte("n/stories")
+
+// count adds delta to a count in the counts bucket.
+func (w *writer) count(key []byte, delta int64) error {
+	var n int64
+	if v := w.counts.Get(key); len(v) == 8 {
+		n = int64(binary.BigEndian.Uint64(v))
 	}
 	var v [8]byte
-	binary.BigEndian.PutUint64(v[:], n)
-	return w.counts.Put(ck, v[:])
+	binary.BigEndian.PutUint64(v[:], uint64(max(n+delta, 0)))
+	return w.counts.Put(key, v[:])
 }
 
 // itemKey names an item within its source: its GUID, else its canonical

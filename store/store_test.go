@@ -154,6 +154,9 @@ func TestDedupAcrossSources(t *testing.T) {
 	if len(items) != 1 {
 		t.Fatalf("got %d stories, want 1", len(items))
 	}
+	if n, err := db.Count(); n != 1 || err != nil {
+		t.Errorf("Count: %d, %v; want 1, the merged story once", n, err)
+	}
 	it := items[0]
 	if it.Title != "Port reopens" || it.Link != "https://www.libyaobserver.ly/news/port-reopens" {
 		t.Errorf("the first copy should keep title and link, got %q %q", it.Title, it.Link)
@@ -401,8 +404,8 @@ func TestQueryAgainstScan(t *testing.T) {
 		ingest(t, db, sources[rng.IntN(len(sources))], items...)
 	}
 	everything := all(t, db, store.Query{Limit: store.MaxLimit})
-	if len(everything) != 480 {
-		t.Fatalf("stored %d stories, want 480", len(everything))
+	if n, _ := db.Count(); len(everything) != 480 || n != 480 {
+		t.Fatalf("stored %d stories (Count %d), want 480", len(everything), n)
 	}
 	byID := map[uint64]store.Item{}
 	for _, it := range everything {
