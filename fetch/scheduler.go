@@ -140,13 +140,26 @@ func (s *Scheduler) Start() {
 	s.mu.Lock()
 	s.running = true
 	s.mu.Unlock()
-	for _, src := range s.sources {
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			s.run(src)
-		}()
-	}
+	// The first round starts a few fetches more than can run at once, not
+	// one goroutine for each of a thousand sources.
+	starting := make(chan struct{}, 4*cap(s.slots))
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for _, src := range s.sources {
+			select {
+			case starting <- struct{}{}:
+			case <-s.quit:
+				return
+			}
+			s.wg.Add(1)
+			go func() {
+				defer s.wg.Done()
+				defer func() { <-starting }()
+				s.run(src)
+			}()
+		}
+	}()
 	s.cron.Start()
 }
 
