@@ -92,6 +92,15 @@ func New(db *store.DB, opts Options) *Fetcher {
 	return f
 }
 
+type manualKey struct{}
+
+// Manual marks ctx as an operator's fetch (libyawire fetch), which does not
+// wait out libyawire's own back-off after failures; pauses a source asked
+// for (Retry-After, max-age) hold all the same.
+func Manual(ctx context.Context) context.Context { return context.WithValue(ctx, manualKey{}, true) }
+
+func isManual(ctx context.Context) bool { return ctx.Value(manualKey{}) != nil }
+
 // Close closes the connections the Fetcher keeps open for reuse.
 func (f *Fetcher) Close() { f.client.CloseIdleConnections() }
 
@@ -122,13 +131,15 @@ func (f *Fetcher) Fetch(ctx context.Context, src Source) (Outcome, error) {
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return Outcome{}, fmt.Errorf("fetch %s: %w", src.Name, err)
 	}
-	if start.Before(st.NotBefore) {
+	// A pause the source asked for always holds; libyawire's own back-off
+	// gives way to an operator's fetch.
+	if start.Before(st.NotBefore) && !(st.BackingOff && isManual(ctx)) {
 		return Outcome{Skipped: fmt.Sprintf("%s, until %s", st.Waiting, st.NotBefore.UTC().Format(time.RFC3339)),
 			Failures: st.Failures}, nil
 	}
 	st.Name = src.Name
 	st.LastFetch = start.UTC()
-	st.NotBefore, st.Waiting = time.Time{}, ""
+	st.NotBefore, st.Waiting, st.BackingOff = time.Time{}, "", false
 	movedBefore := st.MovedTo
 
 	out, items, err := f.fetch(ctx, src, &st)
@@ -150,6 +161,7 @@ func (f *Fetcher) Fetch(ctx context.Context, src Source) (Outcome, error) {
 		if st.NotBefore.IsZero() {
 			st.NotBefore = start.Add(backoff(st.Failures, interval(src)) - interval(src)/2).UTC()
 			st.Waiting = fmt.Sprintf("backing off after %d failures in a row", st.Failures)
+			st.BackingOff = true
 		}
 		out.Failures, out.LastSuccess = st.Failures, st.LastSuccess
 		f.db.SetState(st)

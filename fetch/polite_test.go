@@ -1,6 +1,7 @@
 package fetch_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -59,6 +60,10 @@ func TestRetryAfter(t *testing.T) {
 			if err != nil || out.Skipped == "" || srv.n.Load() != 1 {
 				t.Errorf("inside the pause: %+v, %v, %d requests", out, err, srv.n.Load())
 			}
+			// Not even an operator's fetch goes through a pause the source asked for.
+			if out, _ := h.f.Fetch(fetch.Manual(context.Background()), src); out.Skipped == "" || srv.n.Load() != 1 {
+				t.Errorf("a manual fetch inside the pause: %+v, %d requests", out, srv.n.Load())
+			}
 			h.clock.Advance(time.Second)
 			if out, err := h.fetch(src); err != nil || out.New != 1 || srv.n.Load() != 2 {
 				t.Errorf("after the pause: %+v, %v, %d requests", out, err, srv.n.Load())
@@ -105,7 +110,13 @@ func TestBackoff(t *testing.T) {
 		}
 		h.clock.Advance(wait)
 	}
+	// An operator's fetch does not wait out the back-off.
+	before := srv.n.Load()
+	if out, _ := h.f.Fetch(fetch.Manual(context.Background()), src); out.Skipped != "" || srv.n.Load() != before+1 {
+		t.Errorf("a manual fetch in the back-off: %+v, %d requests", out, srv.n.Load()-before)
+	}
 	failing = false
+	h.clock.Advance(8 * 11 * interval / 10)
 	if _, err := h.fetch(src); err != nil {
 		t.Fatal(err)
 	}

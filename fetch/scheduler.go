@@ -219,10 +219,11 @@ type Report struct {
 }
 
 // FetchNow fetches the named sources, or every source when names is empty,
-// now, within the limits, and calls report (from one goroutine at a time)
+// now (as Manual fetches), within the limits, and calls report (from one goroutine at a time)
 // as each one ends. It returns when all have, or when ctx is done. An
 // unknown name is an error, and then nothing is fetched.
 func (s *Scheduler) FetchNow(ctx context.Context, names []string, report func(Report)) error {
+	ctx = Manual(ctx)
 	srcs := s.sources
 	if len(names) > 0 {
 		srcs = nil

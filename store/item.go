@@ -62,12 +62,13 @@ type SourceState struct {
 	LastModified string    `json:"last_modified,omitempty"` //
 	FeedTitle    string    `json:"feed_title,omitempty"`
 	FeedLink     string    `json:"feed_link,omitempty"`
-	MovedTo      string    `json:"moved_to,omitempty"`  // where a permanent redirect sends the configured URL
-	NotBefore    time.Time `json:"not_before,omitzero"` // no request before this time:
-	Waiting      string    `json:"waiting,omitempty"`   // why (Retry-After, max-age, back-off)
-	New          int       `json:"new"`                 // stories the last fetch added
-	Dropped      int       `json:"dropped"`             // items keep/drop rules have turned away, in all
-	Items        int       `json:"items"`               // stories this source has contributed, in all
+	MovedTo      string    `json:"moved_to,omitempty"`    // where a permanent redirect sends the configured URL
+	NotBefore    time.Time `json:"not_before,omitzero"`   // no request before this time:
+	Waiting      string    `json:"waiting,omitempty"`     // why (Retry-After, max-age, back-off)
+	BackingOff   bool      `json:"backing_off,omitempty"` // the pause is libyawire's own, after failures
+	New          int       `json:"new"`                   // stories the last fetch added
+	Dropped      int       `json:"dropped"`               // items keep/drop rules have turned away, in all
+	Items        int       `json:"items"`                 // stories this source has contributed, in all
 }
 
 // Query selects stories, newest first. The zero Query selects the newest
