@@ -160,7 +160,10 @@ func (f *Fetcher) Fetch(ctx context.Context, src Source) (Outcome, error) {
 		st.Failures++
 		if st.NotBefore.IsZero() {
 			st.NotBefore = start.Add(backoff(st.Failures, interval(src)) - interval(src)/2).UTC()
-			st.Waiting = fmt.Sprintf("backing off after %d failures in a row", st.Failures)
+			st.Waiting = "backing off after a failure"
+			if st.Failures > 1 {
+				st.Waiting = fmt.Sprintf("backing off after %d failures in a row", st.Failures)
+			}
 			st.BackingOff = true
 		}
 		out.Failures, out.LastSuccess = st.Failures, st.LastSuccess
