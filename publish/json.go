@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/gorilla/feeds"
+	"github.com/libyawire/libyawire/tag"
 )
 
 // jsonDoc adds to gorilla's JSON Feed the feed_url it leaves empty and
@@ -46,7 +47,7 @@ func renderJSON(p *page) ([]byte, error) {
 		e := &p.entries[i]
 		// JSON Feed's summary is plain text; one of content_html and
 		// content_text must be present.
-		ji.Summary = plainText(e.summary)
+		ji.Summary = tag.Text(e.summary)
 		switch {
 		case e.content != "":
 			ji.ContentHTML = e.content

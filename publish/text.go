@@ -1,7 +1,6 @@
 package publish
 
 import (
-	"html"
 	"strings"
 	"unicode/utf8"
 )
@@ -59,58 +58,4 @@ func xmlChar(r rune, size int) bool {
 	default:
 		return r >= 0x10000 && r <= 0x10FFFF
 	}
-}
-
-// plainText returns the text of an HTML fragment: tags dropped (with the
-// contents of script and style), entities decoded, white space collapsed.
-// It is for JSON Feed's plain-text summary and for matching q, not for
-// sanitising.
-func plainText(s string) string {
-	if !strings.ContainsAny(s, "<&") {
-		return strings.Join(strings.Fields(s), " ")
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for len(s) > 0 {
-		lt := strings.IndexByte(s, '<')
-		if lt < 0 {
-			b.WriteString(s)
-			break
-		}
-		b.WriteString(s[:lt])
-		s = s[lt:]
-		if len(s) < 2 || !isTagStart(s[1]) {
-			b.WriteByte('<')
-			s = s[1:]
-			continue
-		}
-		for _, raw := range []string{"script", "style"} {
-			if len(s) > len(raw) && strings.EqualFold(s[1:1+len(raw)], raw) {
-				if end := indexFold(s, "</"+raw); end >= 0 {
-					s = s[end:]
-				}
-			}
-		}
-		gt := strings.IndexByte(s, '>')
-		if gt < 0 {
-			break
-		}
-		b.WriteByte(' ') // <p>a</p><p>b</p> reads "a b"
-		s = s[gt+1:]
-	}
-	return strings.Join(strings.Fields(html.UnescapeString(b.String())), " ")
-}
-
-func isTagStart(c byte) bool {
-	return c == '/' || c == '!' || c == '?' || (c|0x20 >= 'a' && c|0x20 <= 'z')
-}
-
-// indexFold is strings.Index for an ASCII substr, ignoring case.
-func indexFold(s, substr string) int {
-	for i := 0; i+len(substr) <= len(s); i++ {
-		if strings.EqualFold(s[i:i+len(substr)], substr) {
-			return i
-		}
-	}
-	return -1
 }

@@ -7,6 +7,16 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
+// Text returns the text of an HTML fragment as matching sees it: markup and
+// the contents of script and style left out, entities decoded, white space
+// collapsed, and a break between the text of two elements ("<p>a</p><p>b</p>"
+// reads "a b"). It is also what a plain-text field made from HTML shows.
+func Text(fragment string) string {
+	var words []string
+	stripHTML(fragment, func(s string) { words = append(words, strings.Fields(s)...) })
+	return strings.Join(words, " ")
+}
+
 // stripHTML calls text with each run of text in an HTML fragment, entities
 // decoded, and leaves out markup and the contents of script and style. A
 // fragment without a '<' or '&' is passed whole.

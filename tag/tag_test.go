@@ -264,3 +264,24 @@ func TestSearchWords(t *testing.T) {
 		}
 	}
 }
+
+func TestText(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"  plain   text ", "plain text"},
+		{"<p>One</p><p>Two &amp; three</p>", "One Two & three"},
+		{"a <b>bold</b> word", "a bold word"},
+		{"x < y and y > z", "x < y and y > z"},
+		{"<script>var a = '<p>';</script>after", "after"},
+		{"<STYLE>p{}</STYLE>styled", "styled"},
+		{"<!-- note -->text", "text"},
+		{"broken <a href=", "broken"},
+		{"&lt;not a tag&gt;", "<not a tag>"},
+		{"<p>قال المجلس</p>", "قال المجلس"},
+	}
+	for _, tt := range tests {
+		if got := tag.Text(tt.in); got != tt.want {
+			t.Errorf("tag.Text(%q): got %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
