@@ -28,8 +28,8 @@ func decodeCharset(body io.Reader, contentType string) (io.Reader, error) {
 		// declaration, which named UTF-16.
 		return declareUTF8(transform.NewReader(br, e.NewDecoder()))
 	}
-	if hasBOM(head) {
-		return br, nil
+	if bytes.HasPrefix(head, []byte("\xEF\xBB\xBF")) {
+		return br, nil // a UTF-8 byte-order mark names the charset
 	}
 	if label, ok := declaredEncoding(head); ok {
 		if enc, _ := charset.Lookup(label); enc == nil {
@@ -79,14 +79,6 @@ func declareUTF8(r io.Reader) (io.Reader, error) {
 	return io.MultiReader(bytes.NewReader(fixed), br), nil
 }
 
-func hasBOM(head []byte) bool {
-	for _, bom := range [][]byte{{0xEF, 0xBB, 0xBF}, {0xFE, 0xFF}, {0xFF, 0xFE}} {
-		if bytes.HasPrefix(head, bom) {
-			return true
-		}
-	}
-	return false
-}
 
 var encodingAttr = regexp.MustCompile(`encoding\s*=\s*["']([^"']*)["']`)
 
