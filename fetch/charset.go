@@ -79,7 +79,6 @@ func declareUTF8(r io.Reader) (io.Reader, error) {
 	return io.MultiReader(bytes.NewReader(fixed), br), nil
 }
 
-
 var encodingAttr = regexp.MustCompile(`encoding\s*=\s*["']([^"']*)["']`)
 
 // declaredEncoding returns the encoding an XML declaration at the start of
