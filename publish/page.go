@@ -2,7 +2,10 @@ package publish
 
 import (
 	"fmt"
+	"html"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gorilla/feeds"
@@ -144,6 +147,14 @@ func (s *server) newPage(flt filter, items []store.Item, sources map[string]sour
 			}
 			e.copies[j] = copyRef{source: name, link: xmlText(c.Link), sourceInfo: si}
 		}
+		if also := alsoReported(e.copies); also != "" {
+			// Readers show content, and few show RSS or Atom's further
+			// links: the list of further outlets ends the content.
+			if e.content == "" {
+				e.content = e.summary
+			}
+			e.content += also
+		}
 
 		fi := &feeds.Item{
 			Title:       xmlText(it.Title),
@@ -171,6 +182,30 @@ func (s *server) newPage(flt filter, items []store.Item, sources map[string]sour
 		p.feed.Updated = s.opts.Now().UTC()
 	}
 	return p
+}
+
+// alsoReported is the HTML list of the outlets after the first that
+// carried a story, each linking to its copy where the link is a web
+// page's; "" when only one outlet did.
+func alsoReported(copies []copyRef) string {
+	if len(copies) < 2 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(`<p class="also">Also reported by: `)
+	for i, c := range copies[1:] {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		title := html.EscapeString(c.title)
+		if u, err := url.Parse(c.link); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
+			fmt.Fprintf(&b, `<a href="%s">%s</a>`, html.EscapeString(c.link), title)
+		} else {
+			b.WriteString(title)
+		}
+	}
+	b.WriteString("</p>")
+	return b.String()
 }
 
 // storyID is a story's id in every format: stable for the life of the

@@ -240,3 +240,46 @@ print(int(d.bozo), len(d.entries), repr(d.get("bozo_exception", "")))
 		})
 	}
 }
+
+// TestFurtherOutlets: a story two outlets carried names the second in
+// every format: RSS and Atom as a related link and in the content, JSON
+// Feed in its extension and the content.
+func TestFurtherOutlets(t *testing.T) {
+	f := newFixture(t)
+	const (
+		title  = "Sirte council reopens the coastal road to Misrata"
+		second = "https://libya-herald.example/2026/03/01/sirte-coastal-road/?utm_source=un"
+		also   = `Also reported by: <a href="` + "https://libya-herald.example/2026/03/01/sirte-coastal-road/?utm_source=un" + `">UN News: Libya</a>`
+	)
+	for _, target := range []string{"/feed.rss", "/feed.atom", "/feed.json"} {
+		feed, err := gofeed.NewParser().ParseString(readBody(t, f.get(t, http.MethodGet, target)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var item *gofeed.Item
+		for _, it := range feed.Items {
+			if it.Title == title {
+				item = it
+			}
+		}
+		if item == nil {
+			t.Fatalf("%s: no item %q", target, title)
+		}
+		if !strings.Contains(item.Content, also) {
+			t.Errorf("%s: content does not end with the further outlet: %q", target, item.Content)
+		}
+		// Atom's related links are checked in TestAtomDetail; JSON Feed's
+		// extension in TestGolden.
+		if target == "/feed.rss" {
+			var related []string
+			for _, l := range item.Extensions["atom"]["link"] {
+				if l.Attrs["rel"] == "related" {
+					related = append(related, l.Attrs["href"])
+				}
+			}
+			if !slices.Equal(related, []string{second}) {
+				t.Errorf("%s: related links %q, want the second outlet's copy", target, related)
+			}
+		}
+	}
+}

@@ -44,11 +44,12 @@ type rssAtomLink struct {
 // an e-mail address) and the language.
 type rssItem struct {
 	*feeds.RssItem
-	Link       string     `xml:"link,omitempty"` // gorilla's is never omitted
-	Categories []string   `xml:"category"`
-	Creator    string     `xml:"dc:creator,omitempty"`
-	Language   string     `xml:"dc:language,omitempty"`
-	Source     *rssSource `xml:"source"`
+	Link       string        `xml:"link,omitempty"` // gorilla's is never omitted
+	Categories []string      `xml:"category"`
+	Creator    string        `xml:"dc:creator,omitempty"`
+	Language   string        `xml:"dc:language,omitempty"`
+	Source     *rssSource    `xml:"source"`
+	Related    []rssAtomLink `xml:"atom:link"` // the further outlets' copies
 }
 
 type rssSource struct {
@@ -88,6 +89,13 @@ func renderRSS(p *page) ([]byte, error) {
 		// configured has none to give.
 		if len(e.copies) > 0 && e.copies[0].url != "" {
 			item.Source = &rssSource{URL: e.copies[0].url, Title: e.copies[0].title}
+		}
+		// RSS has one <source>; the further outlets' copies are Atom's
+		// related links, as in the Atom feed.
+		for _, c := range e.copies[min(1, len(e.copies)):] {
+			if c.link != "" {
+				item.Related = append(item.Related, rssAtomLink{Href: c.link, Rel: "related"})
+			}
 		}
 		ch.Items[i] = item
 	}

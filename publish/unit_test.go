@@ -115,3 +115,28 @@ func TestXMLText(t *testing.T) {
 		}
 	}
 }
+
+func TestAlsoReported(t *testing.T) {
+	first := copyRef{source: "libya-herald", link: "https://libya-herald.example/a", sourceInfo: sourceInfo{title: "Libya Herald"}}
+	tests := []struct {
+		copies []copyRef
+		want   string
+	}{
+		{nil, ""},
+		{[]copyRef{first}, ""},
+		{
+			[]copyRef{first,
+				{link: "https://news.un.example/s?a=1&b=2", sourceInfo: sourceInfo{title: "UN News: Libya"}},
+				{link: "javascript:alert(1)", sourceInfo: sourceInfo{title: `<b>"Wire"</b>`}},
+				{sourceInfo: sourceInfo{title: "بوابة الوسط"}},
+			},
+			`<p class="also">Also reported by: <a href="https://news.un.example/s?a=1&amp;b=2">UN News: Libya</a>, ` +
+				`&lt;b&gt;&#34;Wire&#34;&lt;/b&gt;, بوابة الوسط</p>`,
+		},
+	}
+	for _, tt := range tests {
+		if got := alsoReported(tt.copies); got != tt.want {
+			t.Errorf("alsoReported(%d copies):\n got %s\nwant %s", len(tt.copies), got, tt.want)
+		}
+	}
+}
