@@ -31,14 +31,14 @@ type Flusher interface{ Flush() error }
 // once: a run that comes due while the last is still going is skipped.
 type Scheduler struct {
 	fetch   FetchFunc
-	sources []Source
 	log     *slog.Logger
 	flusher Flusher
-
-	cron  *cron.Cron
-	slots chan struct{}
+	cron    *cron.Cron
 
 	mu      sync.Mutex
+	sources []Source                // in config order
+	entries map[string]cron.EntryID // by source name
+	slots   chan struct{}           // one per fetch in flight
 	hosts   map[string]chan struct{}
 	busy    map[string]bool
 	running bool
@@ -60,13 +60,18 @@ func NewScheduler(fetch FetchFunc, sources []Source, limits Limits, flusher Flus
 	if limits.PerHost <= 0 {
 		limits.PerHost = 2
 	}
+	scheds, err := parseSchedules(sources)
+	if err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Scheduler{
 		fetch:   fetch,
-		sources: sources,
 		log:     logger,
 		flusher: flusher,
 		cron:    cron.New(cron.WithParser(scheduleParser), cron.WithLogger(cron.DiscardLogger)),
+		sources: sources,
+		entries: map[string]cron.EntryID{},
 		slots:   make(chan struct{}, limits.Concurrency),
 		hosts:   map[string]chan struct{}{},
 		busy:    map[string]bool{},
@@ -75,6 +80,18 @@ func NewScheduler(fetch FetchFunc, sources []Source, limits Limits, flusher Flus
 		quit:    make(chan struct{}),
 		perHost: limits.PerHost,
 	}
+	for _, src := range sources {
+		s.schedule(src.Name, scheds[src.Name])
+	}
+	if flusher != nil {
+		s.cron.Schedule(cron.Every(flushEvery), cron.FuncJob(s.flush))
+	}
+	return s, nil
+}
+
+// parseSchedules parses every source's schedule, by source name.
+func parseSchedules(sources []Source) (map[string]cron.Schedule, error) {
+	scheds := make(map[string]cron.Schedule, len(sources))
 	var errs []error
 	for _, src := range sources {
 		sched, err := scheduleParser.Parse(src.Schedule)
@@ -82,16 +99,131 @@ func NewScheduler(fetch FetchFunc, sources []Source, limits Limits, flusher Flus
 			errs = append(errs, fmt.Errorf("source %s: schedule %q: %w", src.Name, src.Schedule, err))
 			continue
 		}
-		s.cron.Schedule(spread(sched, src.Name), cron.FuncJob(func() { s.run(src) }))
+		scheds[src.Name] = sched
 	}
-	if flusher != nil {
-		s.cron.Schedule(cron.Every(flushEvery), cron.FuncJob(s.flush))
+	return scheds, errors.Join(errs...)
+}
+
+// schedule adds a source's cron entry. The entry fetches the source as
+// the configuration says when it fires, so an Update that changes a
+// source but not its schedule leaves its entry, and its timing, alone.
+// Called with s.mu held, or before the scheduler is shared.
+func (s *Scheduler) schedule(name string, sched cron.Schedule) {
+	s.entries[name] = s.cron.Schedule(spread(sched, name), cron.FuncJob(func() {
+		if src, ok := s.source(name); ok {
+			s.run(src)
+		}
+	}))
+}
+
+// source returns the configured source of that name.
+func (s *Scheduler) source(name string) (Source, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := slices.IndexFunc(s.sources, func(src Source) bool { return src.Name == name })
+	if i < 0 {
+		return Source{}, false
 	}
-	if err := errors.Join(errs...); err != nil {
-		cancel()
-		return nil, err
+	return s.sources[i], true
+}
+
+// Changes is what an Update did.
+type Changes struct {
+	Added, Removed, Rescheduled, Changed []string // source names
+}
+
+// Update replaces the sources and limits, as after a reload of the
+// configuration, and applies only the difference: a new source is
+// scheduled and fetched now; a removed one is unscheduled (a fetch of it
+// in flight finishes); one whose schedule changed is rescheduled; one
+// otherwise changed keeps its timing and is fetched as it now is at its
+// next run. The others are untouched, so no fetch is lost or doubled.
+// An invalid schedule is an error, and then nothing changes.
+func (s *Scheduler) Update(sources []Source, limits Limits) (Changes, error) {
+	scheds, err := parseSchedules(sources)
+	if err != nil {
+		return Changes{}, err
 	}
-	return s, nil
+	var ch Changes
+	s.mu.Lock()
+	old := make(map[string]Source, len(s.sources))
+	for _, src := range s.sources {
+		old[src.Name] = src
+	}
+	var added []Source
+	for _, src := range sources {
+		prev, ok := old[src.Name]
+		delete(old, src.Name)
+		switch {
+		case !ok:
+			s.schedule(src.Name, scheds[src.Name])
+			ch.Added = append(ch.Added, src.Name)
+			added = append(added, src)
+		case prev.Schedule != src.Schedule:
+			s.cron.Remove(s.entries[src.Name])
+			s.schedule(src.Name, scheds[src.Name])
+			ch.Rescheduled = append(ch.Rescheduled, src.Name)
+		case !sameSource(prev, src):
+			ch.Changed = append(ch.Changed, src.Name)
+		}
+	}
+	for _, src := range s.sources {
+		if _, gone := old[src.Name]; gone {
+			s.cron.Remove(s.entries[src.Name])
+			delete(s.entries, src.Name)
+			ch.Removed = append(ch.Removed, src.Name)
+		}
+	}
+	s.sources = sources
+	s.setLimits(limits)
+	running := s.running
+	if running {
+		s.wg.Add(len(added))
+	}
+	s.mu.Unlock()
+
+	if running {
+		for _, src := range added {
+			go func() {
+				defer s.wg.Done()
+				s.run(src)
+			}()
+		}
+	}
+	return ch, nil
+}
+
+// setLimits sizes the fetch and per-host slots anew when the limits
+// changed. Fetches in flight give back the slots they took. Called with
+// s.mu held.
+func (s *Scheduler) setLimits(limits Limits) {
+	if limits.Concurrency <= 0 {
+		limits.Concurrency = 8
+	}
+	if limits.PerHost <= 0 {
+		limits.PerHost = 2
+	}
+	if limits.Concurrency != cap(s.slots) {
+		s.slots = make(chan struct{}, limits.Concurrency)
+	}
+	if limits.PerHost != s.perHost {
+		s.perHost = limits.PerHost
+		s.hosts = map[string]chan struct{}{}
+	}
+}
+
+// sameSource reports whether two configurations of a source are alike.
+func sameSource(a, b Source) bool {
+	return a.Name == b.Name && a.Title == b.Title && a.URL == b.URL && a.Schedule == b.Schedule &&
+		slices.Equal(a.Tags, b.Tags) && slices.Equal(a.Keep, b.Keep) && slices.Equal(a.Drop, b.Drop) &&
+		a.Language == b.Language && a.Location.String() == b.Location.String()
+}
+
+// Sources returns the sources the scheduler fetches, in config order.
+func (s *Scheduler) Sources() []Source {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.sources)
 }
 
 // spread moves a source's schedule by a fixed offset made from its name, up
@@ -142,11 +274,14 @@ func (s *Scheduler) Start() {
 	s.mu.Unlock()
 	// The first round starts a few fetches more than can run at once, not
 	// one goroutine for each of a thousand sources.
-	starting := make(chan struct{}, 4*cap(s.slots))
+	s.mu.Lock()
+	sources, slots := s.sources, cap(s.slots)
+	s.mu.Unlock()
+	starting := make(chan struct{}, 4*slots)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		for _, src := range s.sources {
+		for _, src := range sources {
 			select {
 			case starting <- struct{}{}:
 			case <-s.quit:
@@ -224,15 +359,16 @@ type Report struct {
 // unknown name is an error, and then nothing is fetched.
 func (s *Scheduler) FetchNow(ctx context.Context, names []string, report func(Report)) error {
 	ctx = Manual(ctx)
-	srcs := s.sources
+	srcs := s.Sources()
 	if len(names) > 0 {
+		all := srcs
 		srcs = nil
 		for _, name := range names {
-			i := slices.IndexFunc(s.sources, func(src Source) bool { return src.Name == name })
+			i := slices.IndexFunc(all, func(src Source) bool { return src.Name == name })
 			if i < 0 {
 				return fmt.Errorf("no source is named %q", name)
 			}
-			srcs = append(srcs, s.sources[i])
+			srcs = append(srcs, all[i])
 		}
 	}
 	var mu sync.Mutex
@@ -272,14 +408,17 @@ func (s *Scheduler) do(ctx context.Context, src Source) (out Outcome, ran bool, 
 		return Outcome{}, false, ctx.Err()
 	}
 	defer func() { <-host }()
+	s.mu.Lock()
+	slots := s.slots
+	s.mu.Unlock()
 	select {
-	case s.slots <- struct{}{}:
+	case slots <- struct{}{}:
 	case <-s.quit:
 		return Outcome{}, false, nil
 	case <-ctx.Done():
 		return Outcome{}, false, ctx.Err()
 	}
-	defer func() { <-s.slots }()
+	defer func() { <-slots }()
 	out, err = s.fetch(ctx, src)
 	return out, true, err
 }

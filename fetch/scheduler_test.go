@@ -23,12 +23,16 @@ type recorder struct {
 	perHost     map[string]int
 	maxPerHost  int
 	work        time.Duration // how long each fetch takes, in the bubble's time
+	lastURL     map[string]string
 }
 
 func (r *recorder) fetch(ctx context.Context, src fetch.Source) (fetch.Outcome, error) {
 	host := src.URL[:len("http://a")]
 	r.mu.Lock()
 	r.calls[src.Name]++
+	if r.lastURL != nil {
+		r.lastURL[src.Name] = src.URL
+	}
 	r.inFlight++
 	r.perHost[host]++
 	r.maxInFlight = max(r.maxInFlight, r.inFlight)
@@ -210,6 +214,72 @@ func TestSchedulerSpreadsSources(t *testing.T) {
 		}
 		if len(perSecond) < 60 || busiest > 4 {
 			t.Errorf("second runs fell in %d distinct seconds, at most %d in one", len(perSecond), busiest)
+		}
+	})
+}
+
+// TestSchedulerUpdate: a reload's Update fetches a new source at once,
+// stops a removed one, reschedules a changed schedule, fetches a changed
+// source as it now is without moving its timing, and leaves the rest
+// alone; a bad schedule changes nothing.
+func TestSchedulerUpdate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := &recorder{calls: map[string]int{}, perHost: map[string]int{}, work: time.Second, lastURL: map[string]string{}}
+		s, err := fetch.NewScheduler(r.fetch, sources(), fetch.Limits{Concurrency: 3, PerHost: 2}, nil, quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Start()
+		defer s.Stop(context.Background())
+		time.Sleep(time.Minute)
+		synctest.Wait()
+
+		next := sources()[1:]            // a1 removed
+		next[0].Schedule = "@every 5m"   // a2
+		next[1].URL = "http://a/3-moved" // a3
+		next = append(next, fetch.Source{Name: "d1", URL: "http://d/1", Schedule: "@every 30m"})
+
+		bad := append(sources(), fetch.Source{Name: "e1", URL: "http://e/1", Schedule: "@every often"})
+		if _, err := s.Update(bad, fetch.Limits{Concurrency: 3, PerHost: 2}); err == nil {
+			t.Fatal("a bad schedule was accepted")
+		}
+		if got := len(s.Sources()); got != 5 {
+			t.Fatalf("a refused update changed the sources: %d", got)
+		}
+
+		ch, err := s.Update(next, fetch.Limits{Concurrency: 3, PerHost: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := fetch.Changes{Added: []string{"d1"}, Removed: []string{"a1"}, Rescheduled: []string{"a2"}, Changed: []string{"a3"}}
+		if fmt.Sprint(ch) != fmt.Sprint(want) {
+			t.Errorf("changes %+v, want %+v", ch, want)
+		}
+		synctest.Wait()
+		if got := r.count("d1"); got != 1 {
+			t.Errorf("new source d1: %d fetches right after the update, want 1", got)
+		}
+		for _, name := range []string{"a1", "a2", "a3", "b1", "c1"} {
+			if got := r.count(name); got != 1 {
+				t.Errorf("%s: %d fetches right after the update, want 1 (from the start)", name, got)
+			}
+		}
+
+		// 35 minutes on (36m from the start): as in
+		// TestSchedulerRunsAtStartAndOnSchedule, a3 kept its timing and b1
+		// its; a1 ran no more; a2 runs every 5m from the update.
+		time.Sleep(35 * time.Minute)
+		synctest.Wait()
+		for name, want := range map[string]int{"a1": 1, "a3": 4, "b1": 2, "d1": 2} {
+			if got := r.count(name); got != want {
+				t.Errorf("%s: %d fetches after 36m, want %d", name, got, want)
+			}
+		}
+		if got := r.count("a2"); got < 7 || got > 8 {
+			t.Errorf("a2 (now @every 5m): %d fetches after 36m, want 7 or 8", got)
+		}
+		if got := r.lastURL["a3"]; got != "http://a/3-moved" {
+			t.Errorf("a3 fetched at %s after the update", got)
 		}
 	})
 }

@@ -3,14 +3,24 @@ package publish
 import (
 	"encoding/json"
 	"net/http"
+	"time"
 )
 
 // healthy is the /healthz answer while all is well.
 type healthy struct {
-	Status     string `json:"status"` // "ok"
-	Stories    int    `json:"stories"`
-	Sources    int    `json:"sources"` // configured
-	Generation uint64 `json:"generation"`
+	Status       string         `json:"status"` // "ok"
+	Stories      int            `json:"stories"`
+	Sources      int            `json:"sources"` // configured
+	Generation   uint64         `json:"generation"`
+	ConfigLoaded string         `json:"config_loaded,omitempty"` // RFC 3339
+	ReloadFailed *reloadFailure `json:"reload_failed,omitempty"`
+}
+
+// reloadFailure is a refused reload in /healthz: the daemon is healthy,
+// on the configuration it had before.
+type reloadFailure struct {
+	At       string   `json:"at"` // RFC 3339
+	Problems []string `json:"problems"`
 }
 
 // unhealthy is the /healthz answer otherwise.
@@ -36,7 +46,14 @@ func handleHealthz(s *server) http.Handler {
 			writeHealth(w, http.StatusServiceUnavailable, unhealthy{"unhealthy", err.Error()})
 			return
 		}
-		writeHealth(w, http.StatusOK, healthy{"ok", stories, len(s.opts.Sources), s.db.Generation()})
+		h := healthy{Status: "ok", Stories: stories, Sources: len(s.opts.Sources), Generation: s.db.Generation()}
+		if !s.opts.ConfigLoaded.IsZero() {
+			h.ConfigLoaded = s.opts.ConfigLoaded.UTC().Format(time.RFC3339)
+		}
+		if f := s.opts.ReloadFailed; f != nil {
+			h.ReloadFailed = &reloadFailure{At: f.At.UTC().Format(time.RFC3339), Problems: f.Problems}
+		}
+		writeHealth(w, http.StatusOK, h)
 	})
 }
 

@@ -157,7 +157,8 @@ type homePage struct {
 	SiteDescription string // the configured one
 	Description     string // names the filter
 	Error           string // the query's fault, as a sentence; no stories then
-	Filtered        bool   // whether the query selects fewer than all stories
+	ReloadFailed    *ReloadFailure
+	Filtered        bool // whether the query selects fewer than all stories
 
 	Feeds feedLinks // of the current filter
 	Form  homeForm
@@ -254,6 +255,7 @@ func (s *server) homeData(gen uint64, now time.Time, flt filter) (*homePage, err
 		Page:            1,
 		SearchScope:     searchScan,
 		Version:         s.opts.Version,
+		ReloadFailed:    s.opts.ReloadFailed,
 	}
 	query := readableQuery(flt)
 	d.Feeds = feedLinks{

@@ -378,3 +378,46 @@ func TestHealthz(t *testing.T) {
 		})
 	}
 }
+
+// TestReloadFailedShown: a refused reload shows on /healthz, which stays
+// 200 (the daemon runs on its previous configuration), and on the page.
+func TestReloadFailedShown(t *testing.T) {
+	f := newFixture(t)
+	f.srv.opts.ConfigLoaded = day(1, 7)
+	f.srv.opts.ReloadFailed = &ReloadFailure{
+		At:       day(2, 8),
+		Problems: []string{"/etc/libyawire/config.yaml:14: sources[2].url: \"htp:/x\" is not an http or https URL"},
+	}
+	f.handler = f.srv.routes()
+	resp := f.get(t, http.MethodGet, "/healthz")
+	body := readBody(t, resp)
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("status %d, want 200", resp.StatusCode)
+	}
+	var got struct {
+		ConfigLoaded string `json:"config_loaded"`
+		ReloadFailed struct {
+			At       string   `json:"at"`
+			Problems []string `json:"problems"`
+		} `json:"reload_failed"`
+	}
+	if err := json.Unmarshal([]byte(body), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.ConfigLoaded != "2026-03-01T07:00:00Z" || got.ReloadFailed.At != "2026-03-02T08:00:00Z" ||
+		len(got.ReloadFailed.Problems) != 1 || !strings.Contains(got.ReloadFailed.Problems[0], "config.yaml:14:") {
+		t.Errorf("/healthz: %s", body)
+	}
+	page := readBody(t, f.get(t, http.MethodGet, "/"))
+	for _, want := range []string{`id="reload-failed"`, "2026-03-02 08:00 UTC", "config.yaml:14: sources[2].url: &#34;htp:/x&#34;"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+
+	f.srv.opts.ReloadFailed = nil
+	f.handler = f.srv.routes()
+	if body := readBody(t, f.get(t, http.MethodGet, "/healthz")); strings.Contains(body, "reload_failed") {
+		t.Errorf("/healthz after a good reload: %s", body)
+	}
+}

@@ -28,6 +28,15 @@ type Options struct {
 	// when unknown.
 	ConfigModified time.Time
 
+	// ConfigLoaded is when the running configuration was read; zero when
+	// unknown.
+	ConfigLoaded time.Time
+
+	// ReloadFailed, if not nil, says why the last attempt to reload the
+	// configuration failed: the daemon runs on the configuration it had,
+	// and /healthz and the page say so.
+	ReloadFailed *ReloadFailure
+
 	// Metrics, if not nil, counts requests, renders and cache look-ups
 	// and serves /metrics; nil means /metrics answers 404.
 	Metrics *Metrics
@@ -39,6 +48,12 @@ type Options struct {
 	// is the request's fault (an unknown name) unless it is the context's.
 	// Nil means the server cannot fetch: /api/fetch answers 503.
 	FetchNow func(ctx context.Context, names []string, progress func(line string)) (summary string, failed bool, err error)
+}
+
+// ReloadFailure is a reload of the configuration that was refused.
+type ReloadFailure struct {
+	At       time.Time
+	Problems []string // each "FILE:LINE: what is wrong"
 }
 
 // Source is a configured source as the server shows it.
