@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -19,6 +20,10 @@ import (
 
 // ErrNotFound is returned for a story or source the database does not hold.
 var ErrNotFound = errors.New("not found")
+
+// ErrLocked is returned, wrapped with the path, by Open, BackupFile and
+// Compact when another process holds the database file.
+var ErrLocked = errors.New("another process holds the database (is libyawire already running?)")
 
 // batchDelay is how long a write waits for others to share its commit. A
 // commit with fsync costs about 1.5 ms on an SSD; sharing it is what lets
@@ -39,9 +44,10 @@ var (
 	bucketLinks     = []byte("links")
 	bucketKeys      = []byte("keys")
 	bucketSources   = []byte("sources")
+	bucketGone      = []byte("gone")
 
 	allBuckets = [][]byte{bucketMeta, bucketStories, bucketSummaries, bucketTime, bucketTags,
-		bucketBySource, bucketCounts, bucketLinks, bucketKeys, bucketSources}
+		bucketBySource, bucketCounts, bucketLinks, bucketKeys, bucketSources, bucketGone}
 )
 
 // DB is an open libyawire database. It is safe for concurrent use.
@@ -79,15 +85,7 @@ func Open(path string, opts *Options) (*DB, error) {
 	if timeout == 0 {
 		timeout = time.Second
 	}
-	bdb, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:         timeout,
-		NoSync:          opts.NoSync,
-		FreelistType:    bolt.FreelistMapType,
-		InitialMmapSize: 256 << 20,
-	})
-	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, fmt.Errorf("open %s: another process holds the database (is libyawire already running?)", path)
-	}
+	bdb, err := openBolt(path, timeout, opts.NoSync)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -102,6 +100,80 @@ func Open(path string, opts *Options) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// openBolt opens path for writing. Compact renames a new file over path
+// while it holds the old one; an Open that was waiting for the old file's
+// lock then holds a file nobody will see again, so it opens path afresh.
+func openBolt(path string, timeout time.Duration, noSync bool) (*bolt.DB, error) {
+	for attempt := 0; ; attempt++ {
+		var file *os.File
+		bdb, err := bolt.Open(path, 0o600, &bolt.Options{
+			Timeout:         timeout,
+			NoSync:          noSync,
+			FreelistType:    bolt.FreelistMapType,
+			InitialMmapSize: 256 << 20,
+			OpenFile: func(name string, flag int, mode os.FileMode) (*os.File, error) {
+				f, err := os.OpenFile(name, flag, mode)
+				file = f
+				return f, err
+			},
+		})
+		if err != nil {
+			return nil, boltError(err)
+		}
+		if attempt < 2 && file != nil && !samePath(file, path) {
+			bdb.Close()
+			continue
+		}
+		return bdb, nil
+	}
+}
+
+// samePath reports whether f is the file that path names now.
+func samePath(f *os.File, path string) bool {
+	a, err := f.Stat()
+	if err != nil {
+		return true // nothing better to go on: keep what is open
+	}
+	b, err := os.Stat(path)
+	return err == nil && os.SameFile(a, b)
+}
+
+// openReadOnly opens path for reading only, beside other readers, failing
+// after a second when a writer holds it; the file must be a database of
+// this schema version.
+func openReadOnly(path string) (*bolt.DB, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, err // bbolt would create it
+	}
+	bdb, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		return nil, boltError(err)
+	}
+	err = bdb.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil {
+			return errors.New("not a libyawire database")
+		}
+		if v := string(meta.Get([]byte("version"))); v != schemaVersion {
+			return fmt.Errorf("database version %q, this libyawire reads version %s", v, schemaVersion)
+		}
+		return nil
+	})
+	if err != nil {
+		bdb.Close()
+		return nil, err
+	}
+	return bdb, nil
+}
+
+// boltError says ErrLocked for bbolt's timeout.
+func boltError(err error) error {
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return ErrLocked
+	}
+	return err
 }
 
 func (db *DB) init() error {
@@ -282,6 +354,22 @@ func (db *DB) Tags() ([]TagCount, error) {
 		return nil
 	})
 	return tags, err
+}
+
+// markChanged records in meta that stories changed at now, so that Changed
+// survives a restart. The caller, once the transaction commits, calls
+// db.noteChanged.
+func markChanged(tx *bolt.Tx, now time.Time) error {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(now.UnixNano()))
+	return tx.Bucket(bucketMeta).Put([]byte("changed"), b[:])
+}
+
+// noteChanged tells caches that stories changed at now: a committed
+// markChanged.
+func (db *DB) noteChanged(now time.Time) {
+	db.changed.Store(now.UnixNano())
+	db.generation.Add(1)
 }
 
 func idKey(id uint64) []byte {

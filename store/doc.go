@@ -7,6 +7,10 @@
 // time), or another source's copy of a story already held (matched by
 // canonical link; the copy is added to the story and its tags joined).
 //
+// Prune deletes the stories a Retention says go (see Retention rules below);
+// Backup, BackupFile and Compact copy and compact the file; Verify checks
+// that the indexes and counts agree with the stories.
+//
 // # Bucket layout
 //
 // All integers are big-endian so that byte order is numeric order. An id is
@@ -34,13 +38,42 @@
 //	links                   canonical link -> id: one story per canonical link, across sources
 //	keys/<name>             item key -> id: a source's items by their identity within the
 //	                        source: "g:"+GUID, else "l:"+canonical link, else "h:"+hash of
-//	                        title and date
+//	                        title and date. A key whose story Prune deleted, or whose copy
+//	                        it removed, keeps naming the old id while it is in gone/<name>
+//	gone/<name>             item key -> empty: tombstones, the keys of a source's items that
+//	                        Prune deleted (or took the source's copy off) while its feed may
+//	                        still list them
 //	sources                 name -> SourceState as JSON
 //
 // Each fetched feed is written in one transaction, never item by item.
 // Feeds that finish at the same moment may share a commit (bbolt's Batch),
 // so that one fsync serves several of them; if a shared commit fails, each
 // feed is written again alone, so one bad feed never takes others with it.
+//
+// # Retention
+//
+// Prune deletes, oldest first and in transactions of a bounded number of
+// stories so that ingest and readers go on between them, every story
+// published before now minus Retention.MaxAge; then, for each source with a
+// Retention.MaxItems limit N, its stories beyond its newest N lose its copy.
+// A story left without copies is deleted. A story that keeps other copies
+// keeps its id, first-seen time, title and link, even when the copy that
+// gave them goes; its tags become the union of the remaining copies' tags,
+// and its tag and source index entries and counts move with them.
+//
+// Deleting a story removes its stories and summaries entries, every index
+// entry, its links entries, and its share of the counts, which stay exact.
+// Ids are never given out again. Each item key of a deleted story's copies
+// (and the key of a removed copy) stays in keys/<name> and is marked in
+// gone/<name>, so that while the source's feed still lists the item, Ingest
+// leaves it out (Result.Pruned) instead of storing it as a new story or copy.
+// An Ingest of the source's feed that lists something, but not the item any
+// more, deletes the tombstone and the key: the tombstones never outgrow what
+// the source lists, and should the item appear again it is a new story, under
+// a new id (or, when another source still carries it, that story's copy again).
+// A 304 (SetState) touches no tombstones.
+//
+// A Prune that changed stories moves Generation and Changed as Ingest does.
 //
 // Writes of source state that carry no stories (a 304, a failure) are held in
 // memory and written with the next Ingest or Flush, so that a cycle in which

@@ -19,6 +19,10 @@ type Result struct {
 	Updated   int // stories changed in place
 	Merged    int // items added as a further source's copy of a story already held
 	Unchanged int // items already stored as they are
+	// Pruned counts items left out because Prune deleted their story, or
+	// took this source's copy off it, while the feed still lists them:
+	// they do not come back (see Prune).
+	Pruned int
 }
 
 func (r Result) changed() bool { return r.New+r.Updated+r.Merged > 0 }
@@ -52,17 +56,23 @@ func summaryOf(it *Item) *summary {
 // should one fail, the next fetch stores the rest, as duplicates are known.
 //
 // The store fills st.Items and st.New; the rest of st is written as given.
+//
+// items must be the source's whole feed (as filtered), as a 200 returned
+// it: the stories Prune deleted are remembered for as long as their
+// source lists them, and forgotten by the first Ingest that lists
+// something but not them. A 304 is SetState, not Ingest.
 func (db *DB) Ingest(source string, items []Item, st SourceState) (Result, error) {
+	feed := items
 	var total Result
 	for len(items) > MaxItemsPerTx {
-		res, err := db.ingest(source, items[:MaxItemsPerTx], nil, total)
+		res, err := db.ingest(source, items[:MaxItemsPerTx], nil, total, nil)
 		total = total.add(res)
 		if err != nil {
 			return total, err
 		}
 		items = items[MaxItemsPerTx:]
 	}
-	res, err := db.ingest(source, items, &st, total)
+	res, err := db.ingest(source, items, &st, total, feed)
 	return total.add(res), err
 }
 
@@ -70,12 +80,14 @@ func (db *DB) Ingest(source string, items []Item, st SourceState) (Result, error
 const MaxItemsPerTx = 2000
 
 func (r Result) add(o Result) Result {
-	return Result{New: r.New + o.New, Updated: r.Updated + o.Updated, Merged: r.Merged + o.Merged, Unchanged: r.Unchanged + o.Unchanged}
+	return Result{New: r.New + o.New, Updated: r.Updated + o.Updated, Merged: r.Merged + o.Merged,
+		Unchanged: r.Unchanged + o.Unchanged, Pruned: r.Pruned + o.Pruned}
 }
 
 // ingest stores items in one transaction and, when st is not nil, the
-// source's state; before is what earlier transactions of the same feed did.
-func (db *DB) ingest(source string, items []Item, st *SourceState, before Result) (Result, error) {
+// source's state and the tombstones that feed, the whole feed, still
+// needs; before is what earlier transactions of the same feed did.
+func (db *DB) ingest(source string, items []Item, st *SourceState, before Result, feed []Item) (Result, error) {
 	now := db.now().UTC().Truncate(time.Second)
 	pending := db.pendingSnapshot()
 	var res Result
@@ -92,14 +104,15 @@ func (db *DB) ingest(source string, items []Item, st *SourceState, before Result
 			}
 		}
 		if res.changed() {
-			var b [8]byte
-			binary.BigEndian.PutUint64(b[:], uint64(now.UnixNano()))
-			if err := tx.Bucket(bucketMeta).Put([]byte("changed"), b[:]); err != nil {
+			if err := markChanged(tx, now); err != nil {
 				return err
 			}
 		}
 		if st == nil {
 			return nil
+		}
+		if err := w.forgetUnlisted(feed); err != nil {
+			return fmt.Errorf("tombstones: %w", err)
 		}
 		sources := tx.Bucket(bucketSources)
 		var prev SourceState
@@ -132,8 +145,7 @@ func (db *DB) ingest(source string, items []Item, st *SourceState, before Result
 		db.forgetWritten(pending)
 	}
 	if res.changed() {
-		db.changed.Store(now.UnixNano())
-		db.generation.Add(1)
+		db.noteChanged(now)
 	}
 	return res, nil
 }
@@ -166,7 +178,9 @@ type writer struct {
 	summaries *bolt.Bucket
 	links     *bolt.Bucket
 	keys      *bolt.Bucket // this source's item keys
+	gone      *bolt.Bucket // this source's tombstones; nil while it has none
 	counts    *bolt.Bucket
+	changed   bool // Prune changed a story
 }
 
 func newWriter(tx *bolt.Tx, source string, now time.Time) *writer {
@@ -188,7 +202,8 @@ func newWriter(tx *bolt.Tx, source string, now time.Time) *writer {
 }
 
 // put stores one incoming item: as a new story, as an update of this
-// source's copy, or as this source's copy of another source's story.
+// source's copy, or as this source's copy of another source's story. An
+// item whose story, or whose copy, Prune took away is left out.
 func (w *writer) put(in *Item, res *Result) error {
 	if w.keys == nil {
 		b, err := w.tx.Bucket(bucketKeys).CreateBucketIfNotExists([]byte(w.source))
@@ -196,14 +211,34 @@ func (w *writer) put(in *Item, res *Result) error {
 			return err
 		}
 		w.keys = b
+		w.gone = w.tx.Bucket(bucketGone).Bucket([]byte(w.source))
 	}
 	canon := CanonicalLink(in.Link)
 	key := itemKey(in, canon)
+	if w.gone != nil && w.gone.Get([]byte(key)) != nil {
+		res.Pruned++
+		return nil
+	}
 	c := Copy{Source: w.source, Key: key, Link: in.Link, Tags: normTags(in.Tags), Categories: in.Categories}
 
 	id := w.keys.Get([]byte(key))
+	own := id != nil // the key is this source's, not another's link
 	if id == nil && canon != "" {
 		id = w.links.Get([]byte(canon))
+	}
+	if id != nil && w.stories.Get(id) == nil {
+		if own {
+			// Pruned under a key that its copy no longer carried, so
+			// without a tombstone: give it one.
+			res.Pruned++
+			return w.tombstone(w.source, key, id)
+		}
+		// A link the pruned story once had, left behind: the item is a
+		// story of its own.
+		if err := w.links.Delete([]byte(canon)); err != nil {
+			return err
+		}
+		id = nil
 	}
 	if id == nil {
 		return w.create(in, c, canon, res)
@@ -211,6 +246,12 @@ func (w *writer) put(in *Item, res *Result) error {
 	it, old, err := w.load(id)
 	if err != nil {
 		return err
+	}
+	i := slices.IndexFunc(it.Copies, func(x Copy) bool { return x.Source == w.source })
+	if own && i < 0 {
+		// Prune took this source's copy off the story.
+		res.Pruned++
+		return w.tombstone(w.source, key, id)
 	}
 	if err := w.keys.Put([]byte(key), id); err != nil {
 		return err
@@ -220,7 +261,6 @@ func (w *writer) put(in *Item, res *Result) error {
 			return err
 		}
 	}
-	i := slices.IndexFunc(it.Copies, func(x Copy) bool { return x.Source == w.source })
 	changed := false
 	switch {
 	case i < 0:

@@ -100,10 +100,7 @@ func (db *DB) Retag(ctx context.Context, version string, batch int, fn RetagFunc
 			}
 			meta := tx.Bucket(bucketMeta)
 			if n > 0 {
-				// As Ingest does, so that Changed survives a restart.
-				var b [8]byte
-				binary.BigEndian.PutUint64(b[:], uint64(now.UnixNano()))
-				if err := meta.Put([]byte("changed"), b[:]); err != nil {
+				if err := markChanged(tx, now); err != nil {
 					return err
 				}
 			}
@@ -123,8 +120,7 @@ func (db *DB) Retag(ctx context.Context, version string, batch int, fn RetagFunc
 		}
 		if n > 0 {
 			changed += n
-			db.changed.Store(now.UnixNano())
-			db.generation.Add(1)
+			db.noteChanged(now)
 		}
 		if done {
 			return changed, nil
