@@ -145,7 +145,7 @@ func fetchDirect(ctx context.Context, cfg *Config, getenv func(string) string, n
 			err = fmt.Errorf("closing the database: %w", cerr)
 		}
 	}()
-	sched, err := newScheduler(cfg, db, tagger, logger, nil)
+	sched, err := fetch.NewScheduler(newFetcher(cfg, db, tagger).Fetch, fetchSources(cfg), fetchLimits(cfg), db, logger)
 	if err != nil {
 		return "", false, err
 	}
@@ -156,30 +156,15 @@ func fetchDirect(ctx context.Context, cfg *Config, getenv func(string) string, n
 	return summary, failed, err
 }
 
-// newScheduler builds the fetcher of cfg's sources into db and the
-// scheduler that runs it: the daemon and the fetch command share it, so
-// that both fetch alike. onFetch, if not nil, is told of every fetch as
-// it ends, whoever asked for it.
-func newScheduler(cfg *Config, db *store.DB, tagger *tag.Tagger, logger *slog.Logger, onFetch func(src fetch.Source, out fetch.Outcome, err error)) (*fetch.Scheduler, error) {
-	fetcher := fetch.New(db, fetch.Options{
+// newFetcher builds the fetcher of cfg's settings into db.
+func newFetcher(cfg *Config, db *store.DB, tagger *tag.Tagger) *fetch.Fetcher {
+	return fetch.New(db, fetch.Options{
 		UserAgent: cfg.UserAgent(version),
 		Timeout:   cfg.Fetch.Timeout,
 		MaxBody:   int64(cfg.Fetch.MaxBody),
 		MaxAge:    cfg.Retention.MaxAge,
 		Tagger:    tagger,
 	})
-	fetchFunc := fetcher.Fetch
-	if onFetch != nil {
-		fetchFunc = func(ctx context.Context, src fetch.Source) (fetch.Outcome, error) {
-			out, err := fetcher.Fetch(ctx, src)
-			onFetch(src, out, err)
-			return out, err
-		}
-	}
-	return fetch.NewScheduler(fetchFunc, fetchSources(cfg), fetch.Limits{
-		Concurrency: cfg.Fetch.Concurrency,
-		PerHost:     cfg.Fetch.PerHost,
-	}, db, logger)
 }
 
 // observeFetch returns the scheduler's onFetch that counts fetches in m.

@@ -86,6 +86,7 @@ type SourceConfig struct {
 	Drop     []string `yaml:"drop"`     // items with any of these tags are not stored
 	Language string   `yaml:"language"` // for feeds that do not say
 	Timezone string   `yaml:"timezone"` // for dates published without a zone
+	MaxItems int      `yaml:"max_items"` // keep only the source's newest this many stories; 0: no limit
 }
 
 // ConfigError is one problem in a configuration file.
@@ -999,6 +1000,9 @@ func (ch *checker) sources(defined map[string]bool) {
 			if _, err := time.LoadLocation(s.Timezone); err != nil {
 				ch.fail(at("timezone"), "%s: timezone %q is not a known time zone (use an IANA name such as Africa/Tripoli or UTC)", label, s.Timezone)
 			}
+		}
+		if s.MaxItems < 0 {
+			ch.fail(at("max_items"), "%s: max_items is %d; it must be 0 (no limit) or more, such as 500", label, s.MaxItems)
 		}
 		for j, t := range s.Tags {
 			if !slugPattern.MatchString(t) {

@@ -17,8 +17,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -149,90 +147,6 @@ func errUsage(err error) error {
 
 // serve runs the daemon: the store, the scheduler and the HTTP server, until
 // ctx is cancelled; then it stops them in reverse order.
-func serve(ctx context.Context, cfg *Config, getenv func(string) string, stderr io.Writer) error {
-	logger, err := newLogger(getenv("LIBYAWIRE_LOG"), stderr)
-	if err != nil {
-		return err
-	}
-	dbPath := databasePath(cfg, getenv)
-	db, err := store.Open(dbPath, nil)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err := db.Close(); err != nil {
-			logger.Error("closing the database", "err", err)
-		}
-	}()
-
-	tagger, err := newTagger(cfg)
-	if err != nil {
-		return err
-	}
-	metrics := publish.NewMetrics()
-	onFetch := observeFetch(metrics)
-	var pinger *publish.Pinger
-	if cfg.WebSubHub != "" {
-		pinger = publish.NewPinger(cfg.WebSubHub, cfg.BaseURL, nil, logger)
-		go pinger.Run(ctx)
-		observe := onFetch
-		onFetch = func(src fetch.Source, out fetch.Outcome, err error) {
-			observe(src, out, err)
-			if out.New+out.Updated > 0 {
-				pinger.Changed()
-			}
-		}
-	}
-	sched, err := newScheduler(cfg, db, tagger, logger, onFetch)
-	if err != nil {
-		return err
-	}
-
-	opts := publishOptions(cfg, db, sched)
-	opts.Metrics = metrics
-	opts.Hub = cfg.WebSubHub
-	opts.FetchNow = daemonFetchNow(ctx, sched) // `libyawire fetch` asks over POST /api/fetch
-	handler := publish.NewServer(db, opts, logger)
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	logger.Info("listening", "addr", ln.Addr().String(), "database", dbPath, "sources", len(cfg.Sources), "version", version)
-	sched.Start()
-	retagCtx, stopRetag := context.WithCancel(context.Background())
-	retagDone := make(chan struct{})
-	go func() {
-		defer close(retagDone)
-		retag(retagCtx, db, tagger, cfg, logger)
-	}()
-
-	select {
-	case <-ctx.Done():
-		logger.Info("shutting down")
-	case err = <-served:
-		err = fmt.Errorf("http server: %w", err)
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), serverGrace)
-	defer cancel()
-	if serr := srv.Shutdown(shutdownCtx); serr != nil {
-		logger.Warn("requests still in flight at shutdown", "err", serr)
-	}
-	stopRetag()
-	fetchCtx, cancelFetch := context.WithTimeout(context.Background(), fetchGrace)
-	defer cancelFetch()
-	sched.Stop(fetchCtx)
-	<-retagDone
-	return err
-}
-
 // retag brings the stored stories' tags up to the current rules, if they
 // were tagged under others. It runs beside fetching and serving; a stop
 // leaves it to carry on at the next start.
@@ -323,8 +237,7 @@ func publishOptions(cfg *Config, db *store.DB, sched *fetch.Scheduler) publish.O
 		TagTitles:   map[string]string{},
 		Version:     version,
 		Sources:     publishSources(cfg),
-		// The config is not reloaded while the daemon runs, so the
-		// sources date from the file as it was at start.
+		// The sources date from the file as it was when last loaded.
 		ConfigModified: configModified(cfg.Path),
 		Healthy: func() error {
 			if !sched.Running() {

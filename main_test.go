@@ -30,10 +30,47 @@ type logWatch struct {
 	addr     chan string
 	fetched  chan string // the source of each finished fetch, failed or not
 	retagged chan struct{}
+
+	lines []string
+	more  chan struct{} // closed, and replaced, when a line comes
 }
 
 func newLogWatch() *logWatch {
-	return &logWatch{addr: make(chan string, 1), fetched: make(chan string, 100), retagged: make(chan struct{}, 1)}
+	return &logWatch{addr: make(chan string, 1), fetched: make(chan string, 100), retagged: make(chan struct{}, 1),
+		more: make(chan struct{})}
+}
+
+// waitLine waits for a line, from the from'th on, that contains every one
+// of the texts, and returns its index; it fails the test after waitTime.
+func (w *logWatch) waitLine(t *testing.T, from int, texts ...string) int {
+	t.Helper()
+	deadline := time.After(waitTime)
+	for i := from; ; {
+		w.mu.Lock()
+		lines, more := w.lines, w.more
+		w.mu.Unlock()
+	scan:
+		for ; i < len(lines); i++ {
+			for _, text := range texts {
+				if !strings.Contains(lines[i], text) {
+					continue scan
+				}
+			}
+			return i
+		}
+		select {
+		case <-more:
+		case <-deadline:
+			t.Fatalf("no log line with %q; log:\n%s", texts, w)
+		}
+	}
+}
+
+// next is the index the next line will have.
+func (w *logWatch) next() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.lines)
 }
 
 var (
@@ -54,6 +91,9 @@ func (w *logWatch) Write(p []byte) (int, error) {
 		}
 		line := string(w.partial[:i])
 		w.partial = w.partial[i+1:]
+		w.lines = append(w.lines, line)
+		close(w.more)
+		w.more = make(chan struct{})
 		if m := addrRe.FindStringSubmatch(line); m != nil {
 			w.addr <- m[1]
 		}
