@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -404,7 +405,8 @@ func TestSystemdUnit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"-config /etc/libyawire/config.yaml", "StateDirectory=libyawire", "Restart=on-failure"} {
+	for _, want := range []string{"-config /etc/libyawire/config.yaml", "StateDirectory=libyawire", "Restart=on-failure",
+		"Type=notify", "WatchdogSec=", "ExecReload=/bin/kill -HUP $MAINPID", "DynamicUser=yes", "ConfigurationDirectory=libyawire"} {
 		if !bytes.Contains(unit, []byte(want)) {
 			t.Errorf("unit lacks %q", want)
 		}
@@ -422,6 +424,22 @@ func TestSystemdUnit(t *testing.T) {
 	if err != nil || len(bytes.TrimSpace(out)) > 0 {
 		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
 	}
+
+	// The hardening: systemd rates the unit's exposure from 0 (locked
+	// down) to 10 (unprotected); 2.0 or lower is "OK".
+	out, err = exec.Command(analyze, "security", "--offline=yes", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("systemd-analyze security: %v\n%s", err, out)
+	}
+	m := regexp.MustCompile(`Overall exposure level for \S+: (\d+\.\d+) (\S+)`).FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("systemd-analyze security printed no exposure level:\n%s", out)
+	}
+	exposure, _ := strconv.ParseFloat(string(m[1]), 64)
+	if exposure > 2.0 {
+		t.Errorf("exposure %.1f %s, want 2.0 or lower:\n%s", exposure, m[2], out)
+	}
+	t.Logf("systemd-analyze security: %.1f %s", exposure, m[2])
 }
 
 // requireInCI skips a test that needs a program this machine lacks, except
