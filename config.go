@@ -80,12 +80,12 @@ type SourceConfig struct {
 	Name     string   `yaml:"name"` // unique slug, used in URLs and logs
 	Title    string   `yaml:"title"`
 	URL      string   `yaml:"url"`
-	Schedule string   `yaml:"schedule"` // default: the top-level schedule
-	Tags     []string `yaml:"tags"`     // every item of this source gets these
-	Keep     []string `yaml:"keep"`     // when set, only items with one of these tags are stored
-	Drop     []string `yaml:"drop"`     // items with any of these tags are not stored
-	Language string   `yaml:"language"` // for feeds that do not say
-	Timezone string   `yaml:"timezone"` // for dates published without a zone
+	Schedule string   `yaml:"schedule"`  // default: the top-level schedule
+	Tags     []string `yaml:"tags"`      // every item of this source gets these
+	Keep     []string `yaml:"keep"`      // when set, only items with one of these tags are stored
+	Drop     []string `yaml:"drop"`      // items with any of these tags are not stored
+	Language string   `yaml:"language"`  // for feeds that do not say
+	Timezone string   `yaml:"timezone"`  // for dates published without a zone
 	MaxItems int      `yaml:"max_items"` // keep only the source's newest this many stories; 0: no limit
 }
 
