@@ -7,6 +7,8 @@
 //	libyawire sources [-config FILE]                each source's last fetch, as a table
 //	libyawire opml [-config FILE]                   the sources as OPML
 //	libyawire import-opml [-config FILE] FILE       an OPML file's feeds as config.yaml sources
+//	libyawire backup [-config FILE] FILE            a consistent copy of the database, daemon running or not
+//	libyawire compact [-config FILE]                rewrite the database to reclaim space (daemon stopped)
 //	libyawire version                               print the version
 package main
 
@@ -58,10 +60,15 @@ const usage = `usage:
   libyawire import-opml [-config FILE] FILE       the feeds of the OPML file FILE as entries to paste
                                                   under sources: in the config, on stdout; feeds the
                                                   config has already are left out
+  libyawire backup [-config FILE] FILE            a consistent copy of the database in FILE, taken
+                                                  through the running daemon, or from the file
+  libyawire compact [-config FILE]                rewrite the database to reclaim the space deleted
+                                                  stories left; only while the daemon is stopped
   libyawire version                               print the version
 
-fetch and sources ask the daemon listening at the config's listen address,
-if one answers; otherwise they open the database themselves.
+fetch, sources and backup ask the daemon listening at the config's listen
+address, if one answers; otherwise they open the database themselves.
+The daemon reloads the config on SIGHUP or when its file is saved.
 
 Environment:
   LIBYAWIRE_DATABASE   overrides the config's database path (the systemd unit sets it)
@@ -88,10 +95,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return errUsage(err)
 		}
 	}
-	// import-opml takes the OPML file, flags before or after it.
-	var opmlFile string
-	if cmd == "import-opml" && fs.NArg() > 0 {
-		opmlFile = fs.Arg(0)
+	// import-opml and backup take a file, flags before or after it.
+	var fileArg string
+	if (cmd == "import-opml" || cmd == "backup") && fs.NArg() > 0 {
+		fileArg = fs.Arg(0)
 		if err := fs.Parse(fs.Args()[1:]); err != nil {
 			return errUsage(err)
 		}
@@ -124,10 +131,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "opml":
 		return opmlCommand(*configPath, stdout)
 	case "import-opml":
-		if opmlFile == "" {
+		if fileArg == "" {
 			return fmt.Errorf("import-opml: name the OPML file to import: libyawire import-opml [-config FILE] subscriptions.opml\n%s", usage)
 		}
-		return importOPMLCommand(*configPath, opmlFile, stdout)
+		return importOPMLCommand(*configPath, fileArg, stdout)
+	case "backup":
+		if fileArg == "" {
+			return fmt.Errorf("backup: name the file to write: libyawire backup [-config FILE] libyawire-backup.db\n%s", usage)
+		}
+		return backupCommand(ctx, *configPath, fileArg, getenv, stdout)
+	case "compact":
+		return compactCommand(ctx, *configPath, getenv, stdout)
 	case "version":
 		fmt.Fprintf(stdout, "libyawire %s\n", version)
 		return nil

@@ -249,7 +249,9 @@ func (s *service) reload() {
 
 	cfg, err := LoadConfig(old.Path)
 	var ln net.Listener
-	if err == nil && cfg.Listen != old.Listen {
+	// A listen address that names where the daemon listens already (the
+	// port it was given for ":0", say) needs no new socket.
+	if err == nil && cfg.Listen != old.Listen && cfg.Listen != s.addr {
 		if ln, err = net.Listen("tcp", cfg.Listen); err != nil {
 			err = fmt.Errorf("%s: listen %s: %w", cfg.Path, cfg.Listen, err)
 		}

@@ -17,5 +17,6 @@ func (s *server) routes() http.Handler {
 	mux.Handle("GET /healthz", handleHealthz(s))
 	mux.Handle("GET /metrics", handleMetrics(s))
 	mux.Handle("POST /api/fetch", handleFetchNow(s.opts.FetchNow, s.logger))
+	mux.Handle("POST /api/backup", handleBackup(s))
 	return s.opts.Metrics.instrument(mux) // counts each request by the pattern it matched
 }
