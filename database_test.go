@@ -2,7 +2,12 @@ package main
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -102,5 +107,62 @@ func TestSecondDaemon(t *testing.T) {
 	}
 	if took > 2*time.Second {
 		t.Errorf("the second daemon took %s to give up, want 2s at most", took)
+	}
+}
+
+// TestRetentionInDaemon: a source's max_items, set while the daemon runs,
+// prunes its older stories, and fetching the feed again, which still lists
+// them, does not bring them back.
+func TestRetentionInDaemon(t *testing.T) {
+	feed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		io.WriteString(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>Gazette</title><link>https://gazette.example/</link><description>t</description>
+<item><title>Ghat festival opens</title><link>https://gazette.example/3</link><pubDate>Mon, 23 Nov 2026 10:00:00 +0000</pubDate></item>
+<item><title>Ubari well repaired</title><link>https://gazette.example/2</link><pubDate>Sun, 22 Nov 2026 10:00:00 +0000</pubDate></item>
+<item><title>Sabha market reopens</title><link>https://gazette.example/1</link><pubDate>Sat, 21 Nov 2026 10:00:00 +0000</pubDate></item>
+</channel></rss>`)
+	}))
+	defer feed.Close()
+	configPath := filepath.Join(t.TempDir(), "config.yaml")
+	config := "listen: 127.0.0.1:0\ndatabase: keep.db\nschedule: \"@every 1h\"\nsources:\n  - name: gazette\n    url: " + feed.URL + "\n"
+	if err := os.WriteFile(configPath, []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemon(t, configPath, 1)
+	defer d.stop()
+	if n := len(d.feed("/feed.json").Items); n != 3 {
+		t.Fatalf("%d stories before max_items, want 3", n)
+	}
+
+	from := d.log.next()
+	config = strings.Replace(config, "    url:", "    max_items: 1\n    url:", 1)
+	if err := os.WriteFile(configPath, []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d.log.waitLine(t, from, "configuration reloaded")
+	d.log.waitLine(t, from, "pruned old stories", "deleted=2")
+	titles := func() []string {
+		var out []string
+		for _, it := range d.feed("/feed.json").Items {
+			out = append(out, it.Title)
+		}
+		return out
+	}
+	if got := titles(); !slices.Equal(got, []string{"Ghat festival opens"}) {
+		t.Errorf("after max_items: 1: %q", got)
+	}
+
+	// The feed still lists the pruned stories; a fetch keeps them out.
+	resp, err := http.Post(d.base+"/api/fetch?source=gazette", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "gazette: 200, 0 new") {
+		t.Errorf("fetch: %s", body)
+	}
+	if got := titles(); !slices.Equal(got, []string{"Ghat festival opens"}) {
+		t.Errorf("after fetching the feed again: %q", got)
 	}
 }

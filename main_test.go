@@ -67,6 +67,13 @@ func (w *logWatch) waitLine(t *testing.T, from int, texts ...string) int {
 	}
 }
 
+// line returns the i'th line.
+func (w *logWatch) line(i int) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.lines[i]
+}
+
 // next is the index the next line will have.
 func (w *logWatch) next() int {
 	w.mu.Lock()

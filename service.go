@@ -47,10 +47,11 @@ type service struct {
 	metrics  *publish.Metrics
 	sched    *fetch.Scheduler
 
-	fetcher atomic.Pointer[fetch.Fetcher] // with the current rules and limits
-	handler atomic.Pointer[handlerBox]    // the current publish server
-	cfg     atomic.Pointer[Config]
-	served  chan error // a server that stopped on its own
+	fetcher  atomic.Pointer[fetch.Fetcher] // with the current rules and limits
+	handler  atomic.Pointer[handlerBox]    // the current publish server
+	cfg      atomic.Pointer[Config]
+	served   chan error    // a server that stopped on its own
+	pruneNow chan struct{} // a reload may have changed retention
 
 	mu        sync.Mutex
 	srv       *http.Server
@@ -76,7 +77,7 @@ func serve(ctx context.Context, cfg *Config, getenv func(string) string, stderr 
 	if err != nil {
 		return err
 	}
-	s := &service{logger: logger, getenv: getenv, stopping: ctx, served: make(chan error, 1)}
+	s := &service{logger: logger, getenv: getenv, stopping: ctx, served: make(chan error, 1), pruneNow: make(chan struct{}, 1)}
 	s.dbPath = databasePath(cfg, getenv)
 	s.db, err = store.Open(s.dbPath, nil)
 	if err != nil {
@@ -291,6 +292,10 @@ func (s *service) reload() {
 	}
 	s.loaded, s.failure = time.Now(), nil
 	s.setHandler()
+	select {
+	case s.pruneNow <- struct{}{}:
+	default:
+	}
 	if ln != nil {
 		oldSrv, oldAddr := s.srv, s.addr
 		s.startServer(ln)
@@ -391,8 +396,8 @@ func (s *service) watchConfig(ctx context.Context, bg *sync.WaitGroup) <-chan st
 	return reloads
 }
 
-// pruneLoop applies the retention settings at start and then every
-// pruneEvery, in small transactions beside fetching and serving.
+// pruneLoop applies the retention settings at start, after a reload and
+// every pruneEvery, in small transactions beside fetching and serving.
 func (s *service) pruneLoop(ctx context.Context) {
 	tick := time.NewTicker(pruneEvery)
 	defer tick.Stop()
@@ -400,6 +405,7 @@ func (s *service) pruneLoop(ctx context.Context) {
 		s.prune(ctx)
 		select {
 		case <-tick.C:
+		case <-s.pruneNow:
 		case <-ctx.Done():
 			return
 		}
