@@ -61,6 +61,8 @@ type DB struct {
 
 	mu      sync.Mutex
 	pending map[string]SourceState // state writes not yet committed
+
+	grouping grouping
 }
 
 // Options tunes Open. A nil *Options means the defaults.

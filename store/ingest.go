@@ -23,6 +23,9 @@ type Result struct {
 	// took this source's copy off it, while the feed still lists them:
 	// they do not come back (see Prune).
 	Pruned int
+	// Grouped counts the Merged items that joined a story as the same news
+	// in other words, not by their link (see SetGrouping).
+	Grouped int
 }
 
 func (r Result) changed() bool { return r.New+r.Updated+r.Merged > 0 }
@@ -81,7 +84,7 @@ const MaxItemsPerTx = 2000
 
 func (r Result) add(o Result) Result {
 	return Result{New: r.New + o.New, Updated: r.Updated + o.Updated, Merged: r.Merged + o.Merged,
-		Unchanged: r.Unchanged + o.Unchanged, Pruned: r.Pruned + o.Pruned}
+		Unchanged: r.Unchanged + o.Unchanged, Pruned: r.Pruned + o.Pruned, Grouped: r.Grouped + o.Grouped}
 }
 
 // ingest stores items in one transaction and, when st is not nil, the
@@ -91,13 +94,17 @@ func (db *DB) ingest(source string, items []Item, st *SourceState, before Result
 	now := db.now().UTC().Truncate(time.Second)
 	pending := db.pendingSnapshot()
 	var res Result
+	var filed []uint32 // reports filed for grouping, to take back on failure
 	// Batch runs this feed's writes in one transaction, which it may share
 	// with feeds that other goroutines ingest at the same moment: one fsync
 	// for several feeds. If the shared transaction fails, bbolt runs each
 	// feed again in a transaction of its own, so fn must start afresh.
 	err := db.bolt.Batch(func(tx *bolt.Tx) error {
 		res = Result{}
+		db.grouping.unfile(filed) // a run before this one failed
 		w := newWriter(tx, source, now)
+		w.group = &db.grouping
+		defer func() { filed = w.filed }()
 		for i := range items {
 			if err := w.put(&items[i], &res); err != nil {
 				return fmt.Errorf("item %q: %w", items[i].Title, err)
@@ -139,6 +146,7 @@ func (db *DB) ingest(source string, items []Item, st *SourceState, before Result
 		return putJSON(sources, []byte(source), state)
 	})
 	if err != nil {
+		db.grouping.unfile(filed)
 		return res, fmt.Errorf("store %s: %w", source, err)
 	}
 	if st != nil {
@@ -181,6 +189,9 @@ type writer struct {
 	gone      *bolt.Bucket // this source's tombstones; nil while it has none
 	counts    *bolt.Bucket
 	changed   bool // Prune changed a story
+
+	group *grouping // nil: no grouping
+	filed []uint32  // reports this transaction filed in the group index
 }
 
 func newWriter(tx *bolt.Tx, source string, now time.Time) *writer {
@@ -219,7 +230,9 @@ func (w *writer) put(in *Item, res *Result) error {
 		res.Pruned++
 		return nil
 	}
-	c := Copy{Source: w.source, Key: key, Link: in.Link, Tags: normTags(in.Tags), Categories: in.Categories}
+	c := Copy{Source: w.source, Key: key, Link: in.Link, Tags: normTags(in.Tags), Categories: in.Categories,
+		Title: in.Title, Outlet: in.Outlet, Published: w.reportTime(in),
+		Entities: in.Entities, TitleEntities: in.TitleEntities}
 
 	id := w.keys.Get([]byte(key))
 	own := id != nil // the key is this source's, not another's link
@@ -240,14 +253,26 @@ func (w *writer) put(in *Item, res *Result) error {
 		}
 		id = nil
 	}
+	grouped := false
 	if id == nil {
-		return w.create(in, c, canon, res)
+		// Not known by key or link: the same news in other words?
+		if id = w.findGroup(&c, in.Summary); id == nil {
+			return w.create(in, c, canon, res)
+		}
+		grouped = true
+		c.Grouped = true
+		c.Summary, c.Content, c.Author, c.Language = in.Summary, in.Content, in.Author, in.Language
 	}
 	it, old, err := w.load(id)
 	if err != nil {
 		return err
 	}
-	i := slices.IndexFunc(it.Copies, func(x Copy) bool { return x.Source == w.source })
+	// This source's copy: the one with the item's key, else (a known link
+	// under a new key) its one copy; a grouped report is a copy of its own.
+	i := slices.IndexFunc(it.Copies, func(x Copy) bool { return x.Source == w.source && x.Key == key })
+	if i < 0 && !grouped {
+		i = slices.IndexFunc(it.Copies, func(x Copy) bool { return x.Source == w.source && !x.Grouped })
+	}
 	if own && i < 0 {
 		// Prune took this source's copy off the story.
 		res.Pruned++
@@ -266,11 +291,19 @@ func (w *writer) put(in *Item, res *Result) error {
 	case i < 0:
 		it.Copies = append(it.Copies, c)
 		res.Merged++
+		if grouped {
+			res.Grouped++
+		}
 		changed = true
+		w.fileReport(&it, len(it.Copies)-1)
 	case i == 0:
 		changed = w.refresh(&it, in) || !copyEqual(it.Copies[0], c)
 		it.Copies[0] = c
 	default:
+		if it.Copies[i].Grouped {
+			c.Grouped = true
+			c.Summary, c.Content, c.Author, c.Language = in.Summary, in.Content, in.Author, in.Language
+		}
 		changed = !copyEqual(it.Copies[i], c)
 		it.Copies[i] = c
 	}
@@ -310,7 +343,21 @@ func (w *writer) create(in *Item, c Copy, canon string, res *Result) error {
 		}
 	}
 	res.New++
-	return w.save(&it, nil)
+	if err := w.save(&it, nil); err != nil {
+		return err
+	}
+	w.fileReport(&it, 0)
+	return nil
+}
+
+// reportTime is when an incoming item was published, as the story keeps
+// it: its own time, or now when it has none or one in the future.
+func (w *writer) reportTime(in *Item) time.Time {
+	published := in.Published.UTC().Truncate(time.Second)
+	if published.IsZero() || published.After(w.now) {
+		return w.now
+	}
+	return published
 }
 
 // refresh copies the first source's fields from in to it and reports
@@ -349,7 +396,10 @@ func sameFields(a, b *Item) bool {
 
 func copyEqual(a, b Copy) bool {
 	return a.Source == b.Source && a.Key == b.Key && a.Link == b.Link && slices.Equal(a.Tags, b.Tags) &&
-		slices.Equal(a.Categories, b.Categories)
+		slices.Equal(a.Categories, b.Categories) && a.Title == b.Title && a.Outlet == b.Outlet &&
+		a.Published.Equal(b.Published) && slices.Equal(a.Entities, b.Entities) &&
+		slices.Equal(a.TitleEntities, b.TitleEntities) && a.Grouped == b.Grouped && a.Summary == b.Summary &&
+		a.Content == b.Content && a.Author == b.Author && a.Language == b.Language
 }
 
 func (w *writer) load(id []byte) (Item, *summary, error) {

@@ -24,19 +24,43 @@ type Item struct {
 	// tagged again when the rules change; a stored story leaves this empty.
 	Categories []string `json:"categories,omitempty"`
 
+	// For grouping (see Options.Grouping), the fetcher passes in the
+	// narrowest tags of the title and first sentences (Entities) and of the
+	// title alone (TitleEntities), and the publisher when the feed names
+	// one apart from itself, as Google News does (Outlet). Ingest keeps
+	// them with the entry's copy.
+	Entities      []string `json:"-"`
+	TitleEntities []string `json:"-"`
+	Outlet        string   `json:"-"`
+
 	FirstSeen time.Time `json:"first_seen"` // when the store first saw the story
 	Modified  time.Time `json:"modified"`   // when the stored story last changed
 	Copies    []Copy    `json:"copies,omitempty"`
 }
 
 // Copy is one source's report of a story. The first copy is the one that
-// stored the story and gave it its title and link.
+// stored the story and gave it its title and link. A copy that joined the
+// story because it tells the same news in other words (Grouped) keeps its
+// own text, so that it can be compared again, or stand alone, when the
+// grouping settings change.
 type Copy struct {
 	Source     string   `json:"source"`
 	Key        string   `json:"key"` // the item's identity within its source
 	Link       string   `json:"link,omitempty"`
 	Tags       []string `json:"tags,omitempty"`       // the tags this copy brought
 	Categories []string `json:"categories,omitempty"` // the entry's categories as its feed gave them
+
+	Title         string    `json:"title,omitempty"`
+	Outlet        string    `json:"outlet,omitempty"` // the publisher, when not the source itself
+	Published     time.Time `json:"published,omitzero"`
+	Entities      []string  `json:"entities,omitempty"`
+	TitleEntities []string  `json:"title_entities,omitempty"`
+
+	Grouped  bool   `json:"grouped,omitempty"`
+	Summary  string `json:"summary,omitempty"` // a grouped copy's own text
+	Content  string `json:"content,omitempty"`
+	Author   string `json:"author,omitempty"`
+	Language string `json:"lang,omitempty"`
 }
 
 // Sources returns the names of the sources that carried the story, first

@@ -98,6 +98,7 @@ func (db *DB) pruneBatches(ctx context.Context, step pruneStep) (deleted int, er
 		var done, changed bool
 		err := db.bolt.Update(func(tx *bolt.Tx) error {
 			w := newWriter(tx, "", now)
+			w.group = &db.grouping
 			var err error
 			if n, done, err = step(w); err != nil {
 				return err
@@ -250,6 +251,9 @@ func (w *writer) delete(it *Item, old *summary) error {
 		if err := w.tombstone(c.Source, c.Key, id); err != nil {
 			return err
 		}
+	}
+	if w.group != nil && w.group.index != nil {
+		w.group.index.Remove(it.ID)
 	}
 	w.changed = true
 	return nil

@@ -276,3 +276,27 @@ func Slug(s string) string {
 
 // isArabicLetter reports whether r is an Arabic letter.
 func isArabicLetter(r rune) bool { return r >= 0x0600 && r <= 0x06FF && unicode.IsLetter(r) }
+
+// Narrowest returns the tags of a sorted set that no other tag of the set
+// implies: for a story tagged zawiya, tripolitania and libya, where zawiya
+// implies the other two, just zawiya. These name what the story is about
+// most precisely.
+func (t *Tagger) Narrowest(tags []string) []string {
+	var out []string
+	for _, s := range tags {
+		implied := false
+		for _, u := range tags {
+			if u == s {
+				continue
+			}
+			if i, ok := t.bySlug[u]; ok && slices.Contains(t.rules[i].closure, s) {
+				implied = true
+				break
+			}
+		}
+		if !implied {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,229 @@
+package group
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/libyawire/libyawire/tag"
+)
+
+// The word lists below are folded as tag.Fold folds: lower case, Arabic
+// alef forms as ا, taa marbuta as ه, alef maqsura as ي.
+
+// stopWords carry no news: articles, prepositions, reporting verbs.
+var stopWords = set(`
+a an the of in on at to for from by with and or as is are was were be been has have had
+it its this that these those after before over under into about amid against during
+says say said told tells report reports reported according new news update latest
+libya libyan libyas
+في من على الى عن مع ان او ثم قد كما التي الذي الذين هذا هذه ذلك تلك بعد قبل خلال حول
+عند منذ بين ضد قال قالت يقول تقول اعلن اعلنت اكد اكدت وفق وفقا حسب ليبيا الليبي الليبيه
+`)
+
+// numberWords are numbers written as words, as digits.
+var numberWords = foldKeys(map[string]string{
+	"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+	"eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "dozen": "12",
+	"twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100",
+	"واحد": "1", "اثنان": "2", "اثنين": "2", "ثلاثه": "3", "ثلاث": "3", "اربعه": "4", "اربع": "4",
+	"خمسه": "5", "خمس": "5", "سته": "6", "ست": "6", "سبعه": "7", "سبع": "7", "ثمانيه": "8",
+	"ثماني": "8", "تسعه": "9", "تسع": "9", "عشره": "10", "عشر": "10", "عشرين": "20", "عشرون": "20",
+	"ثلاثين": "30", "اربعين": "40", "خمسين": "50", "مائه": "100", "مئه": "100",
+})
+
+func foldKeys(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[tag.Fold(k)] = v
+	}
+	return out
+}
+
+// negations turn a title's meaning around.
+var negations = set(`
+not no never without fail fails failed deny denies denied refuse refuses refused
+لم لن لا ليس ليست دون عدم نفي ينفي تنفي نفت فشل فشلت يفشل رفض يرفض ترفض رفضت
+`)
+
+// opposites pairs verbs and nouns of one kind of change with their
+// opposites: a title that has only one side and another that has only the
+// other tell different events.
+var opposites = []struct{ plus, minus []string }{
+	{words("advance advances advancing advanced enter enters entered capture captures captured seize seizes seized تقدم يتقدم تتقدم تقدمت دخول تدخل دخلت سيطره يسيطر"),
+		words("withdraw withdraws withdrew withdrawal retreat retreats retreated pull pulls pulled leave leaves انسحاب ينسحب تنسحب انسحبت تراجع يتراجع")},
+	{words("open opens opened opening reopen reopens reopened reopening فتح يفتح تفتح فتحت افتتاح افتتح"),
+		words("close closes closed closing closure shut shuts shutdown اغلاق يغلق تغلق اغلقت اغلق")},
+	{words("lift lifts lifted ease eases eased رفع يرفع ترفع رفعت تخفيف"),
+		words("impose imposes imposed tighten tightens فرض يفرض تفرض فرضت تشديد")},
+	{words("rise rises rose risen increase increases increased jump jumps jumped up higher ارتفاع يرتفع ترتفع ارتفع ارتفعت زياده يزيد تزيد زاد"),
+		words("fall falls fell fallen decrease decreases decreased drop drops dropped decline declines declined down lower انخفاض ينخفض تنخفض انخفض انخفضت تراجع هبوط")},
+	{words("resume resumes resumed restart restarts restarted restore restores restored استئناف يستانف تستانف استانف استانفت"),
+		words("suspend suspends suspended halt halts halted stop stops stopped تعليق يعلق تعلق علق توقف يتوقف تتوقف وقف")},
+	{words("arrest arrests arrested detain detains detained اعتقال يعتقل تعتقل اعتقل احتجاز"),
+		words("release releases released free frees freed افراج يفرج الافراج اطلاق")},
+	{words("accept accepts accepted approve approves approved agree agrees agreed endorse endorses endorsed يقر تقر اقر اقرار يوافق توافق وافق وافقت موافقه"),
+		words("reject rejects rejected veto vetoes vetoed oppose opposes opposed يرفض ترفض رفض رفضت معارضه")},
+}
+
+// polarClass maps each word of opposites to its pair and side.
+var polarClass = func() map[string]int {
+	m := map[string]int{}
+	for i, o := range opposites {
+		for _, w := range o.plus {
+			m[w] = i + 1
+		}
+		for _, w := range o.minus {
+			m[w] = -(i + 1)
+		}
+	}
+	return m
+}()
+
+// set and words fold the lists as text is folded, so that they may be
+// written in any spelling.
+func set(text string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range words(text) {
+		m[w] = true
+	}
+	return m
+}
+
+func words(text string) []string { return tag.Words(text) }
+
+// contentWords returns the distinct stems of the words that are not stop
+// words or numbers, sorted.
+func contentWords(ws []string) []string {
+	out := make([]string, 0, len(ws))
+	for _, w := range ws {
+		if stopWords[w] || isNumber(w) || numberWords[w] != "" {
+			continue
+		}
+		s := stem(w)
+		if stopWords[s] || len(s) < 2 {
+			continue
+		}
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// stem takes the Arabic proclitics (و ف ب ل ك, ال, لل) off a word, and
+// the English plural and tense endings, leaving at least three letters.
+func stem(w string) string {
+	r := []rune(w)
+	if len(r) > 0 && r[0] >= 0x0600 && r[0] <= 0x06FF {
+		return string(arabicStem(r))
+	}
+	for _, suffix := range []string{"ing", "ed", "es", "s"} {
+		if strings.HasSuffix(w, suffix) && len(w)-len(suffix) >= 3 && !strings.HasSuffix(w, "ss") {
+			return w[:len(w)-len(suffix)]
+		}
+	}
+	return w
+}
+
+func arabicStem(r []rune) []rune {
+	const minLen = 3
+	if len(r) > minLen+1 && (r[0] == 'و' || r[0] == 'ف') {
+		r = r[1:]
+	}
+	switch {
+	case len(r) > minLen+2 && string(r[:3]) == "بال", len(r) > minLen+2 && string(r[:3]) == "كال":
+		r = r[3:]
+	case len(r) > minLen+1 && string(r[:2]) == "لل":
+		r = r[2:]
+	case len(r) > minLen+1 && string(r[:2]) == "ال":
+		r = r[2:]
+	}
+	// Plural and dual endings, and the feminine ending ه.
+	for _, suffix := range []string{"ات", "ين", "ون", "ان"} {
+		if len(r) > minLen+1 && strings.HasSuffix(string(r), suffix) {
+			return r[:len(r)-2]
+		}
+	}
+	if len(r) > minLen && r[len(r)-1] == 'ه' {
+		return r[:len(r)-1]
+	}
+	return r
+}
+
+func isNumber(w string) bool {
+	if w == "" {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if w[i] < '0' || w[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// numbers returns the numbers among the words, as digits, sorted.
+func numbers(ws []string) []string {
+	var out []string
+	for _, w := range ws {
+		switch {
+		case isNumber(w):
+			out = append(out, strings.TrimLeft(w, "0"))
+		case numberWords[w] != "":
+			out = append(out, numberWords[w])
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func negated(ws []string) bool {
+	for _, w := range ws {
+		if negations[w] || negations[strings.TrimPrefix(w, "و")] {
+			return true
+		}
+	}
+	return false
+}
+
+// polarity returns, for each kind of change the words name, +1 or -1 for
+// the side they take, or 0 when they take both.
+func polarity(ws []string) map[string]int8 {
+	var m map[string]int8
+	for _, w := range ws {
+		c := polarClass[w]
+		if c == 0 {
+			c = polarClass[string(arabicStem([]rune(w)))]
+		}
+		if c == 0 {
+			continue
+		}
+		if m == nil {
+			m = map[string]int8{}
+		}
+		k, side := classKey(c)
+		if prev, ok := m[k]; ok && prev != side {
+			m[k] = 0
+		} else {
+			m[k] = side
+		}
+	}
+	return m
+}
+
+func classKey(c int) (string, int8) {
+	if c < 0 {
+		return string(rune('a' - c)), -1
+	}
+	return string(rune('a' + c)), 1
+}
+
+// opposed reports whether two titles take opposite sides of one kind of
+// change, each only one side.
+func opposed(a, b map[string]int8) bool {
+	for k, sa := range a {
+		if sb, ok := b[k]; ok && sa != 0 && sb != 0 && sa != sb {
+			return true
+		}
+	}
+	return false
+}

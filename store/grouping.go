@@ -1,0 +1,144 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/libyawire/libyawire/group"
+)
+
+// grouping finds, for a new item, the story of the same news that
+// another outlet reported in other words (package group), among the
+// stories published within the window: their reports are held in an
+// in-memory index, built at Open and kept up by Ingest and Prune.
+type grouping struct {
+	cfg   atomic.Pointer[group.Config] // nil: grouping is off
+	index *group.Index
+}
+
+// SetGrouping turns grouping on with cfg, or off with nil, for the items
+// ingested from now on. Turning it on builds the index of the stories
+// published within the window. Stories already stored keep their groups
+// until Regroup.
+func (db *DB) SetGrouping(cfg *group.Config) error {
+	if cfg == nil {
+		db.grouping.cfg.Store(nil)
+		return nil
+	}
+	c := *cfg
+	old := db.grouping.cfg.Load()
+	if old == nil || old.Window < c.Window {
+		// The index holds the stories of the longest window asked for.
+		if err := db.buildGroupIndex(c.Window); err != nil {
+			return err
+		}
+	}
+	db.grouping.cfg.Store(&c)
+	return nil
+}
+
+// buildGroupIndex files every report of the stories published within
+// window of now.
+func (db *DB) buildGroupIndex(window time.Duration) error {
+	x := group.NewIndex()
+	since := db.now().Add(-window)
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		stories := tx.Bucket(bucketStories)
+		c := tx.Bucket(bucketTime).Cursor()
+		limit := timeKey(since, 0)
+		for k, _ := c.Last(); k != nil && bytes.Compare(k, limit) >= 0; k, _ = c.Prev() {
+			var it Item
+			if err := json.Unmarshal(stories.Get(k[8:]), &it); err != nil {
+				return err
+			}
+			for i := range it.Copies {
+				x.Add(it.ID, copySig(&it, i), reporter(&it.Copies[i]))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	db.grouping.index = x
+	return nil
+}
+
+// ExpireGroups forgets the reports that no new item can join any more.
+// The daemon calls it with Prune.
+func (db *DB) ExpireGroups() {
+	cfg := db.grouping.cfg.Load()
+	if cfg == nil || db.grouping.index == nil {
+		return
+	}
+	db.grouping.index.Expire(db.now().Add(-cfg.Window))
+}
+
+// copySig is the group signature of a story's i'th copy. The first copy
+// of a story stored before copies kept their own title reads the story's.
+func copySig(it *Item, i int) *group.Sig {
+	c := &it.Copies[i]
+	r := group.Report{
+		Title: c.Title, Summary: c.Summary, Published: c.Published,
+		Entities: c.Entities, Outlet: c.Outlet,
+	}
+	if i == 0 || !c.Grouped {
+		r.Summary = it.Summary
+		if r.Title == "" {
+			r.Title = it.Title
+		}
+	}
+	if r.Published.IsZero() {
+		r.Published = it.Published
+	}
+	return group.NewSig(r, c.TitleEntities)
+}
+
+// reporter names who made a report: the source, and the publisher when
+// the source passes on others' reports.
+func reporter(c *Copy) string { return c.Source + "\x00" + c.Outlet }
+
+// findGroup returns the id of the story the incoming copy c joins, or
+// nil. Called inside put's transaction.
+func (w *writer) findGroup(c *Copy, summary string) []byte {
+	g := w.group
+	if g == nil {
+		return nil
+	}
+	cfg := g.cfg.Load()
+	if cfg == nil || g.index == nil {
+		return nil
+	}
+	sig := group.NewSig(group.Report{
+		Title: c.Title, Summary: summary, Published: c.Published, Entities: c.Entities, Outlet: c.Outlet,
+	}, c.TitleEntities)
+	id, ok := g.index.Find(sig, *cfg, reporter(c))
+	if !ok || w.stories.Get(idKey(id)) == nil {
+		return nil
+	}
+	return idKey(id)
+}
+
+// fileReport adds a story's copy to the index, to be taken back if the
+// transaction fails (see writer.filed).
+func (w *writer) fileReport(it *Item, i int) {
+	g := w.group
+	if g == nil || g.cfg.Load() == nil || g.index == nil {
+		return
+	}
+	w.filed = append(w.filed, g.index.Add(it.ID, copySig(it, i), reporter(&it.Copies[i])))
+}
+
+// unfile takes back the reports a failed transaction filed.
+func (g *grouping) unfile(filed []uint32) {
+	if g.index == nil {
+		return
+	}
+	for _, n := range filed {
+		g.index.Forget(n)
+	}
+}
