@@ -23,6 +23,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/libyawire/libyawire/fetch"
+	"github.com/libyawire/libyawire/group"
 )
 
 // Config is config.yaml as the operator wrote it, with defaults filled in.
@@ -36,6 +37,7 @@ type Config struct {
 	Schedule  string          `yaml:"schedule"`
 	Fetch     FetchConfig     `yaml:"fetch"`
 	Retention RetentionConfig `yaml:"retention"`
+	Stories   StoriesConfig   `yaml:"stories"`
 	Feed      FeedConfig      `yaml:"feed"`
 	Tags      []TagRule       `yaml:"tags"`
 	Sources   []SourceConfig  `yaml:"sources"`
@@ -56,6 +58,14 @@ type FetchConfig struct {
 // RetentionConfig says how long stories are kept.
 type RetentionConfig struct {
 	MaxAge time.Duration `yaml:"max_age"` // older stories are pruned; 0 keeps them forever
+}
+
+// StoriesConfig says when reports of different outlets are one story.
+type StoriesConfig struct {
+	Group         bool          `yaml:"group"`          // group reworded reports at all [true]
+	Window        time.Duration `yaml:"window"`         // how far apart they may be published [72h]
+	Threshold     float64       `yaml:"threshold"`      // least word overlap, 0 to 1 [0.6]
+	CrossLanguage bool          `yaml:"cross_language"` // group English and Arabic by entities [false]
 }
 
 // FeedConfig describes the merged feed.
@@ -138,6 +148,7 @@ func defaultConfig() Config {
 			UserAgent:   defaultUserAgent,
 		},
 		Retention: RetentionConfig{MaxAge: 90 * 24 * time.Hour},
+		Stories:   StoriesConfig{Group: true, Window: group.DefaultWindow, Threshold: group.DefaultThreshold},
 		Feed: FeedConfig{
 			Title:       "Libya news",
 			Description: "Libya news from many outlets, merged and tagged by libyawire",
@@ -435,6 +446,20 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path, label string) {
 			return
 		}
 		v.SetInt(int64(i))
+	case v.Kind() == reflect.Float64:
+		f, err := strconv.ParseFloat(n.Value, 64)
+		if n.Kind != yaml.ScalarNode || err != nil {
+			d.failValue(n.Line, path, "%s: want a number such as 0.6, not %s", label, describe(n))
+			return
+		}
+		v.SetFloat(f)
+	case v.Kind() == reflect.Bool:
+		var b bool
+		if n.Kind != yaml.ScalarNode || n.Decode(&b) != nil {
+			d.failValue(n.Line, path, "%s: want true or false, not %s", label, describe(n))
+			return
+		}
+		v.SetBool(b)
 	case v.Kind() == reflect.String:
 		if n.Kind != yaml.ScalarNode {
 			d.failValue(n.Line, path, "%s: want a single value, not %s", label, describe(n))
@@ -864,6 +889,12 @@ func (ch *checker) sections() {
 	}
 	if strings.TrimSpace(f.UserAgent) == "" {
 		ch.fail("fetch.user_agent", "fetch.user_agent is empty: some feeds refuse clients that do not identify themselves (remove the key for the default)")
+	}
+	if s := ch.c.Stories; s.Window <= 0 {
+		ch.fail("stories.window", "stories.window is %s; it must be more than 0, such as 72h", s.Window)
+	}
+	if s := ch.c.Stories; s.Threshold <= 0 || s.Threshold > 1 {
+		ch.fail("stories.threshold", "stories.threshold is %g; it must be more than 0 and at most 1, such as 0.6", s.Threshold)
 	}
 	if r.MaxAge < 0 {
 		ch.fail("retention.max_age", "retention.max_age is %s; it must be 0 (keep forever) or more, such as 2160h", r.MaxAge)

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/libyawire/libyawire/group"
 	"github.com/libyawire/libyawire/store"
 	"github.com/libyawire/libyawire/tag"
 	"github.com/mmcdole/gofeed"
@@ -47,6 +48,12 @@ func convert(feed *gofeed.Feed, src Source, feedURL string, tg *tag.Tagger) []st
 			Title: it.Title, Summary: it.Summary, Content: it.Content,
 			Categories: categories, SourceTags: src.Tags,
 		})
+		if isGoogleNews(it.Link) {
+			it.Outlet = group.PublisherSuffix(it.Title)
+		}
+		lead := group.Lead(tag.Text(it.Summary))
+		it.Entities = entities(tg, src, it.Title+" \n "+lead)
+		it.TitleEntities = entities(tg, src, it.Title)
 		it.Language = lang
 		if it.Language == "" && hasArabic(it.Title+" "+it.Summary) {
 			it.Language = "ar"
@@ -65,6 +72,28 @@ func convert(feed *gofeed.Feed, src Source, feedURL string, tg *tag.Tagger) []st
 		items = append(items, it)
 	}
 	return items
+}
+
+// entities are the narrowest tags of a text, for grouping: the places,
+// people, forces and topics it names, without the source's own tags,
+// which say nothing about the event.
+func entities(tg *tag.Tagger, src Source, text string) []string {
+	if tg == nil {
+		return nil
+	}
+	tags := tg.Tags(tag.Input{Title: text, SourceTags: src.Tags})
+	tags = slices.DeleteFunc(tg.Narrowest(tags), func(t string) bool { return slices.Contains(src.Tags, t) })
+	if len(tags) == 0 {
+		return nil
+	}
+	return tags
+}
+
+// isGoogleNews reports whether a link is Google News's, whose titles end
+// in " - Publisher".
+func isGoogleNews(link string) bool {
+	u, err := url.Parse(link)
+	return err == nil && (u.Host == "news.google.com" || strings.HasSuffix(u.Host, ".news.google.com"))
 }
 
 func entryLink(e *gofeed.Item) string {

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -86,5 +88,85 @@ func TestGroupingIngest(t *testing.T) {
 		Published: now, Entities: []string{"noc", "sharara"}, TitleEntities: []string{"noc", "sharara"}}
 	if res := ingest("fourth", late); res.Grouped != 1 {
 		t.Errorf("after reopening: %+v, want grouped", res)
+	}
+}
+
+// TestRegroup: a stricter threshold splits a grouped copy off into a story
+// of its own, a looser one folds it back into the earlier story, and
+// either way the next fetch of its feed finds it where it now is.
+func TestRegroup(t *testing.T) {
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	db := openGrouping(t, t.TempDir()+"/r.db", func() time.Time { return now })
+	defer db.Close()
+	ctx := context.Background()
+	a := Item{GUID: "h1", Link: "https://herald.example/sharara", Title: "NOC restores output at Sharara oilfield",
+		Published: now.Add(-3 * time.Hour), Entities: []string{"noc", "sharara"}, Tags: []string{"oil"}}
+	b := Item{GUID: "w1", Link: "https://wire.example/sharara", Title: "Sharara oilfield output restored by NOC after shutdown",
+		Published: now.Add(-2 * time.Hour), Entities: []string{"noc", "sharara"}, Tags: []string{"noc"}}
+	mustIngest := func(source string, it Item) Result {
+		t.Helper()
+		res, err := db.Ingest(source, []Item{it}, SourceState{Status: 200})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	stories := func() []Item {
+		t.Helper()
+		items, err := db.Items(Query{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Verify(); err != nil {
+			t.Fatal(err)
+		}
+		return items
+	}
+	mustIngest("herald", a)
+	if res := mustIngest("wire", b); res.Grouped != 1 {
+		t.Fatalf("wire: %+v, want grouped", res)
+	}
+
+	strict := group.DefaultConfig()
+	strict.Threshold = 0.95
+	split, merged, err := db.Regroup(ctx, &strict, "strict")
+	if err != nil || split != 1 || merged != 0 {
+		t.Fatalf("Regroup strict: %d split, %d merged, %v", split, merged, err)
+	}
+	got := stories()
+	if len(got) != 2 || got[0].Title != b.Title || got[0].Copies[0].Grouped || len(got[1].Copies) != 1 {
+		t.Fatalf("after the strict regroup: %+v", got)
+	}
+	if slices.Contains(got[1].Tags, "noc") {
+		t.Errorf("the first story kept the split copy's tags: %q", got[1].Tags)
+	}
+	if res := mustIngest("wire", b); res.Unchanged != 1 {
+		t.Errorf("the split copy's feed again: %+v, want unchanged", res)
+	}
+	if v, _ := db.GroupVersion(); v != "strict" {
+		t.Errorf("group version %q", v)
+	}
+
+	loose := group.DefaultConfig()
+	split, merged, err = db.Regroup(ctx, &loose, "loose")
+	if err != nil || split != 0 || merged != 1 {
+		t.Fatalf("Regroup loose: %d split, %d merged, %v", split, merged, err)
+	}
+	got = stories()
+	if len(got) != 1 || got[0].Title != a.Title || len(got[0].Copies) != 2 || !got[0].Copies[1].Grouped {
+		t.Fatalf("after the loose regroup: %+v", got)
+	}
+	if res := mustIngest("wire", b); res.Unchanged != 1 {
+		t.Errorf("the merged copy's feed again: %+v, want unchanged", res)
+	}
+	if n, _ := db.Count(); n != 1 {
+		t.Errorf("%d stories, want 1", n)
+	}
+
+	if split, _, err := db.Regroup(ctx, nil, "off"); err != nil || split != 1 {
+		t.Errorf("Regroup off: %d split, %v", split, err)
+	}
+	if got := stories(); len(got) != 2 {
+		t.Errorf("grouping off: %d stories, want 2", len(got))
 	}
 }

@@ -1,6 +1,9 @@
 package store
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Item is one story as libyawire keeps and republishes it. The fetcher fills
 // the fields a feed provides and passes the item to Ingest; the store assigns
@@ -66,9 +69,11 @@ type Copy struct {
 // Sources returns the names of the sources that carried the story, first
 // copy first.
 func (it *Item) Sources() []string {
-	names := make([]string, len(it.Copies))
-	for i, c := range it.Copies {
-		names[i] = c.Source
+	names := make([]string, 0, len(it.Copies))
+	for _, c := range it.Copies {
+		if !slices.Contains(names, c.Source) {
+			names = append(names, c.Source) // a source may carry several outlets' reports
+		}
 	}
 	return names
 }
