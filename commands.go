@@ -145,6 +145,9 @@ func fetchDirect(ctx context.Context, cfg *Config, getenv func(string) string, n
 			err = fmt.Errorf("closing the database: %w", cerr)
 		}
 	}()
+	if err := db.SetGrouping(groupConfig(cfg)); err != nil {
+		return "", false, err
+	}
 	sched, err := fetch.NewScheduler(newFetcher(cfg, db, tagger).Fetch, fetchSources(cfg), fetchLimits(cfg), db, logger)
 	if err != nil {
 		return "", false, err

@@ -206,6 +206,7 @@ sources:
 			UserAgent:   "libyawire/VERSION (+https://github.com/libyawire/libyawire)",
 		},
 		Retention: RetentionConfig{MaxAge: 2160 * time.Hour},
+		Stories:   StoriesConfig{Group: true, Window: 72 * time.Hour, Threshold: 0.6},
 		Feed: FeedConfig{
 			Title:       "Libya news",
 			Description: "Libya news from many outlets, merged and tagged by libyawire",

@@ -22,6 +22,7 @@ import (
 	"github.com/fsnotify/fsnotify"
 
 	"github.com/libyawire/libyawire/fetch"
+	"github.com/libyawire/libyawire/group"
 	"github.com/libyawire/libyawire/publish"
 	"github.com/libyawire/libyawire/store"
 	"github.com/libyawire/libyawire/tag"
@@ -63,6 +64,7 @@ type service struct {
 	pinger    *publish.Pinger
 	stopPing  context.CancelFunc
 	stopRetag func() // cancels the re-tagging under way and waits for it
+	stopGroup func() // likewise for regrouping
 }
 
 type handlerBox struct{ http.Handler }
@@ -96,6 +98,9 @@ func serve(ctx context.Context, cfg *Config, getenv func(string) string, stderr 
 	s.loaded = time.Now()
 	s.metrics = publish.NewMetrics()
 	s.fetcher.Store(newFetcher(cfg, s.db, s.tagger))
+	if err := s.db.SetGrouping(groupConfig(cfg)); err != nil {
+		return err
+	}
 	s.startPinger(cfg.WebSubHub)
 	defer func() { s.stopPing() }()
 
@@ -112,6 +117,7 @@ func serve(ctx context.Context, cfg *Config, getenv func(string) string, stderr 
 	logger.Info("listening", "addr", s.addr, "database", s.dbPath, "sources", len(cfg.Sources), "version", version)
 	s.sched.Start()
 	s.startRetag(cfg, s.tagger)
+	s.startRegroup(cfg)
 
 	var bg sync.WaitGroup
 	bgCtx, stopBackground := context.WithCancel(context.Background())
@@ -146,6 +152,7 @@ func serve(ctx context.Context, cfg *Config, getenv func(string) string, stderr 
 	}
 	s.mu.Lock()
 	s.stopRetag()
+	s.stopGroup()
 	s.mu.Unlock()
 	fetchCtx, cancelFetch := context.WithTimeout(context.Background(), fetchGrace)
 	defer cancelFetch()
@@ -231,6 +238,22 @@ func (s *service) startRetag(cfg *Config, tagger *tag.Tagger) {
 	}
 }
 
+// startRegroup regroups the stored stories in the background, if they
+// were grouped under other settings. Called with s.mu held, or before the
+// service is shared.
+func (s *service) startRegroup(cfg *Config) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		regroup(ctx, s.db, cfg, s.logger)
+	}()
+	s.stopGroup = func() {
+		cancel()
+		<-done
+	}
+}
+
 // reload reads the configuration file again and applies the difference.
 // A file that fails validation, or a listen address that cannot be bound,
 // changes nothing: every problem is logged, and /healthz and the page say
@@ -285,6 +308,13 @@ func (s *service) reload() {
 		s.tagger = tagger
 		s.stopRetag()
 		s.startRetag(cfg, tagger)
+	}
+	if cfg.Stories != old.Stories {
+		s.stopGroup()
+		if err := s.db.SetGrouping(groupConfig(cfg)); err != nil {
+			s.logger.Error("building the grouping index", "err", err)
+		}
+		s.startRegroup(cfg)
 	}
 	if cfg.WebSubHub != old.WebSubHub || cfg.BaseURL != old.BaseURL {
 		s.stopPing()
@@ -415,9 +445,7 @@ func (s *service) pruneLoop(ctx context.Context) {
 func (s *service) prune(ctx context.Context) {
 	cfg := s.cfg.Load()
 	r := retention(cfg)
-	if r.MaxAge == 0 && len(r.MaxItems) == 0 {
-		return
-	}
+	s.db.ExpireGroups()
 	start := time.Now()
 	deleted, err := s.db.Prune(ctx, r, 0)
 	switch {
@@ -426,6 +454,56 @@ func (s *service) prune(ctx context.Context) {
 		s.logger.Error("pruning old stories failed; the next round tries again", "deleted", deleted, "err", err)
 	case deleted > 0:
 		s.logger.Info("pruned old stories", "deleted", deleted, "took", time.Since(start).Round(time.Millisecond))
+	}
+}
+
+// groupConfig converts the config's stories section for the store: nil
+// when grouping is off.
+func groupConfig(cfg *Config) *group.Config {
+	if !cfg.Stories.Group {
+		return nil
+	}
+	return &group.Config{Window: cfg.Stories.Window, Threshold: cfg.Stories.Threshold, CrossLanguage: cfg.Stories.CrossLanguage}
+}
+
+// groupVersion names grouping settings, for the store to know when the
+// stories were grouped under others.
+func groupVersion(cfg *Config) string {
+	g := groupConfig(cfg)
+	if g == nil {
+		return "off"
+	}
+	return fmt.Sprintf("window=%s threshold=%g cross_language=%t", g.Window, g.Threshold, g.CrossLanguage)
+}
+
+// regroup brings the stored stories' groups up to the config's settings,
+// if they were grouped under others, like retag.
+func regroup(ctx context.Context, db *store.DB, cfg *Config, logger *slog.Logger) {
+	have, err := db.GroupVersion()
+	if err != nil {
+		logger.Error("reading the grouping version", "err", err)
+		return
+	}
+	want := groupVersion(cfg)
+	if have == want {
+		return
+	}
+	if have == "" && db.Changed().IsZero() {
+		if err := db.SetGroupVersion(want); err != nil {
+			logger.Error("recording the grouping version", "err", err)
+		}
+		return
+	}
+	start := time.Now()
+	logger.Info("regrouping stored stories under changed settings", "from", have, "to", want)
+	split, merged, err := db.Regroup(ctx, groupConfig(cfg), want)
+	switch {
+	case errors.Is(err, context.Canceled):
+		logger.Info("regrouping stopped; it runs again at the next start", "split", split, "merged", merged)
+	case err != nil:
+		logger.Error("regrouping failed", "split", split, "merged", merged, "err", err)
+	default:
+		logger.Info("regrouped", "split", split, "merged", merged, "took", time.Since(start).Round(time.Millisecond))
 	}
 }
 
