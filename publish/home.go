@@ -204,6 +204,7 @@ type homeStory struct {
 	Lang        string
 	Outlet      string
 	Also        []outletLink // the further outlets that carried it
+	Outlets     int          // how many outlets reported it
 	Published   string       // RFC 3339
 	Exact       string       // for the tooltip: 2026-03-01 08:00 UTC
 	Ago         string
@@ -333,19 +334,23 @@ func (s *server) homeStory(it *store.Item, sources map[string]sourceInfo, now ti
 	if lang := strings.ToLower(it.Language); isLanguageCode(lang) {
 		st.Lang = lang
 	}
-	outlet := func(name string) string {
-		if si, ok := sources[name]; ok {
+	outlet := func(c store.Copy) string {
+		if c.Outlet != "" {
+			return c.Outlet // a publisher that Google News, say, passes on
+		}
+		if si, ok := sources[c.Source]; ok {
 			return si.title
 		}
-		return name
+		return c.Source
 	}
 	for i, c := range it.Copies {
 		if i == 0 {
-			st.Outlet = outlet(c.Source)
+			st.Outlet = outlet(c)
 			continue
 		}
-		st.Also = append(st.Also, outletLink{Title: outlet(c.Source), Link: c.Link})
+		st.Also = append(st.Also, outletLink{Title: outlet(c), Link: c.Link})
 	}
+	st.Outlets = len(it.Copies)
 	for _, slug := range it.Tags {
 		st.Tags = append(st.Tags, homeTagLink{Title: s.tagTitle(slug), Page: "./?tag=" + url.QueryEscape(slug)})
 	}

@@ -421,3 +421,39 @@ func TestReloadFailedShown(t *testing.T) {
 		t.Errorf("/healthz after a good reload: %s", body)
 	}
 }
+
+// TestStoryAPI: /api/stories/{id} gives a story with every report of it,
+// by number or by the id the feeds give; bad and unknown ids say so.
+func TestStoryAPI(t *testing.T) {
+	f := newFixture(t)
+	stories := fixtureStories(t, f)
+	sirte := stories["Sirte council reopens the coastal road to Misrata"]
+	for _, id := range []string{strconv.FormatUint(sirte.ID, 10), storyID(f.db.Instance(), sirte.ID)} {
+		resp := f.get(t, http.MethodGet, "/api/stories/"+id)
+		body := readBody(t, resp)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %s %s", id, resp.Status, body)
+		}
+		var got storyInfo
+		if err := json.Unmarshal([]byte(body), &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Number != sirte.ID || got.Title != sirte.Title || len(got.Reports) != 2 {
+			t.Fatalf("%s: %+v", id, got)
+		}
+		if r := got.Reports[1]; r.Source != "un-news" || r.Outlet != "UN News: Libya" || r.Title != "Coastal road reopens near Sirte" || r.Grouped {
+			t.Errorf("second report: %+v", r)
+		}
+		if r := got.Reports[0]; r.Outlet != "Libya Herald" || r.Link != sirte.Link {
+			t.Errorf("first report: %+v", r)
+		}
+	}
+	for target, want := range map[string]int{"/api/stories/abc": 400, "/api/stories/0": 400, "/api/stories/999999": 404} {
+		if resp := f.get(t, http.MethodGet, target); resp.StatusCode != want {
+			t.Errorf("%s: %d, want %d", target, resp.StatusCode, want)
+		}
+	}
+	if page := readBody(t, f.get(t, http.MethodGet, "/")); !strings.Contains(page, `<span class="outlets">2 outlets:</span>`) {
+		t.Error(`the page does not say "2 outlets" on the story two outlets carried`)
+	}
+}

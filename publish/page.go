@@ -145,6 +145,9 @@ func (s *server) newPage(flt filter, items []store.Item, sources map[string]sour
 			if !ok {
 				si.title = name
 			}
+			if c.Outlet != "" {
+				si.title = xmlText(c.Outlet) // a publisher that Google News, say, passes on
+			}
 			e.copies[j] = copyRef{source: name, link: xmlText(c.Link), sourceInfo: si}
 		}
 		if also := alsoReported(e.copies); also != "" {
