@@ -16,6 +16,8 @@
 package group
 
 import (
+	"cmp"
+	"hash/maphash"
 	"slices"
 	"strings"
 	"time"
@@ -64,11 +66,11 @@ type Report struct {
 type Sig struct {
 	Published time.Time
 	Arabic    bool     // written in Arabic script
-	Title     []string // distinct content words of the title, sorted
-	Words     []string // of the title and the summary's first sentences, sorted
+	Title     []uint64 // distinct content words of the title, as hashes, sorted
+	Words     []uint64 // of the title and the summary's first sentences, likewise
 	Numbers   []string // numbers in the title and first sentences, sorted
 	Negated   bool     // the title says not, no, fails to, لم ...
-	Polarity  map[string]int8
+	Polarity  polarity
 	Entities  []string // sorted
 	titleEnt  []string // the entities the title names
 }
@@ -87,11 +89,11 @@ func NewSig(r Report, titleEntities []string) *Sig {
 	if len(lw) > leadWords {
 		lw = lw[:leadWords]
 	}
-	s.Title = contentWords(tw)
-	s.Words = contentWords(append(slices.Clone(tw), lw...))
+	s.Title = hashWords(contentWords(tw))
+	s.Words = hashWords(contentWords(append(slices.Clone(tw), lw...)))
 	s.Numbers = numbers(append(slices.Clone(tw), lw...))
 	s.Negated = negated(tw)
-	s.Polarity = polarity(tw)
+	s.Polarity = polarityOf(tw)
 	s.Entities = sortedSet(r.Entities)
 	if titleEntities == nil {
 		s.titleEnt = s.Entities
@@ -164,14 +166,20 @@ func Same(a, b *Sig, cfg Config) (bool, string) {
 	if gap > cfg.Window {
 		return false, "published too far apart"
 	}
-	if conflict(a.Numbers, a.Numbers, b.Numbers, b.Numbers) {
-		return false, "different numbers"
-	}
 	if a.Arabic != b.Arabic {
 		if !cfg.CrossLanguage {
 			return false, "different languages"
 		}
+		if conflict(a.Numbers, a.Numbers, b.Numbers, b.Numbers) {
+			return false, "different numbers"
+		}
 		return crossLanguage(a, b)
+	}
+	if Score(a, b) < cfg.Threshold {
+		return false, "too few words in common"
+	}
+	if conflict(a.Numbers, a.Numbers, b.Numbers, b.Numbers) {
+		return false, "different numbers"
 	}
 	if a.Negated != b.Negated {
 		return false, "a negation in one title only"
@@ -181,9 +189,6 @@ func Same(a, b *Sig, cfg Config) (bool, string) {
 	}
 	if conflict(a.titleEnt, a.Entities, b.titleEnt, b.Entities) {
 		return false, "different places, people or forces"
-	}
-	if Score(a, b) < cfg.Threshold {
-		return false, "too few words in common"
 	}
 	return true, ""
 }
@@ -223,15 +228,15 @@ func hasMissing(some, all []string) bool {
 	return false
 }
 
-func dice(a, b []string) float64 {
+func dice(a, b []uint64) float64 {
 	if len(a)+len(b) == 0 {
 		return 0
 	}
 	return 2 * float64(intersect(a, b)) / float64(len(a)+len(b))
 }
 
-// intersect counts the strings two sorted sets share.
-func intersect(a, b []string) int {
+// intersect counts the elements two sorted sets share.
+func intersect[T cmp.Ordered](a, b []T) int {
 	n := 0
 	for i, j := 0, 0; i < len(a) && j < len(b); {
 		switch {
@@ -246,6 +251,20 @@ func intersect(a, b []string) int {
 		}
 	}
 	return n
+}
+
+// wordSeed makes word hashes; they live only in memory.
+var wordSeed = maphash.MakeSeed()
+
+// hashWords returns the distinct hashes of words, sorted: comparing two
+// reports' words is then comparing integers.
+func hashWords(ws []string) []uint64 {
+	out := make([]uint64, len(ws))
+	for i, w := range ws {
+		out[i] = maphash.String(wordSeed, w)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 func sortedSet(s []string) []string {

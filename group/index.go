@@ -1,6 +1,7 @@
 package group
 
 import (
+	"hash/maphash"
 	"slices"
 	"sync"
 	"time"
@@ -17,7 +18,7 @@ import (
 type Index struct {
 	mu       sync.Mutex
 	reports  map[uint32]entry
-	postings map[string][]uint32 // word -> reports, oldest first; may hold removed ones
+	postings map[uint64][]uint32 // word (hash) -> reports, oldest first; may hold removed ones
 	byStory  map[uint64][]uint32
 	next     uint32
 }
@@ -28,16 +29,9 @@ type entry struct {
 	from  string // who made the report: see Add
 }
 
-// probes is how many of a report's rarest words and entities are looked up.
-const probes = 4
-
-// maxCandidates bounds the reports compared per look-up: the newest of
-// each probed list.
-const maxCandidates = 64
-
 // NewIndex returns an empty Index.
 func NewIndex() *Index {
-	return &Index{reports: map[uint32]entry{}, postings: map[string][]uint32{}, byStory: map[uint64][]uint32{}}
+	return &Index{reports: map[uint32]entry{}, postings: map[uint64][]uint32{}, byStory: map[uint64][]uint32{}}
 }
 
 // Add files a report of a story; from names who made it (a source and
@@ -117,45 +111,89 @@ func (x *Index) Expire(t time.Time) {
 // with the highest Score when several are, and whether there is one. A
 // story with a report from exclude is left out: one outlet does not
 // report one event twice, and a second report is a follow-up.
+//
+// The reports compared are those filed under the rarest words of s's
+// title and of its first sentences (and, across languages, its rarest
+// entities), the newest maxCandidates of each list, and of those the
+// evaluated ones that share the most of these words.
 func (x *Index) Find(s *Sig, cfg Config, exclude string) (uint64, bool) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	ks := keys(s)
-	if !cfg.CrossLanguage {
-		ks = slices.DeleteFunc(ks, isEntityKey)
+	probe := x.rarest(s.Title, titleProbes)
+	for _, k := range x.rarest(s.Words, wordProbes+titleProbes) {
+		if len(probe) < titleProbes+wordProbes && !slices.Contains(probe, k) {
+			probe = append(probe, k)
+		}
 	}
-	// The rarest words first; a word no report has needs no look-up.
-	ks = slices.DeleteFunc(ks, func(k string) bool { return len(x.postings[k]) == 0 })
-	slices.SortFunc(ks, func(a, b string) int { return len(x.postings[a]) - len(x.postings[b]) })
-	seen := map[uint32]bool{}
+	if cfg.CrossLanguage {
+		probe = append(probe, x.rarest(entityKeys(s), entityProbes)...)
+	}
+
+	// Every report filed under the probed keys, once per key it is filed
+	// under; sorted, a report's run length is how many keys it shares.
+	var found []uint32
+	for _, k := range probe {
+		list := x.postings[k]
+		// The newest; Expire clears out reports taken away meanwhile.
+		found = append(found, list[max(0, len(list)-maxCandidates):]...)
+	}
+	slices.Sort(found)
+	type cand struct {
+		n    uint32
+		hits int
+	}
+	cands := make([]cand, 0, len(found))
+	for i := 0; i < len(found); {
+		j := i + 1
+		for j < len(found) && found[j] == found[i] {
+			j++
+		}
+		cands = append(cands, cand{found[i], j - i})
+		i = j
+	}
+	slices.SortFunc(cands, func(a, b cand) int {
+		if a.hits != b.hits {
+			return b.hits - a.hits
+		}
+		return int(b.n) - int(a.n) // newer first
+	})
+
 	var best uint64
 	bestScore := -1.0
-	for _, k := range ks[:min(probes, len(ks))] {
-		list := x.postings[k]
-		for i, taken := len(list)-1, 0; i >= 0 && taken < maxCandidates; i-- {
-			n := list[i]
-			if seen[n] {
-				continue
-			}
-			seen[n] = true
-			e, ok := x.reports[n]
-			if !ok {
-				continue
-			}
-			taken++
-			if exclude != "" && x.hasReportFrom(e.story, exclude) {
-				continue
-			}
-			if same, _ := Same(s, e.sig, cfg); !same {
-				continue
-			}
-			score := Score(s, e.sig)
-			if score > bestScore || score == bestScore && e.story < best {
-				best, bestScore = e.story, score
-			}
+	for _, c := range cands[:min(len(cands), maxEvaluated)] {
+		e, ok := x.reports[c.n]
+		if !ok {
+			continue
+		}
+		if same, _ := Same(s, e.sig, cfg); !same {
+			continue
+		}
+		if exclude != "" && x.hasReportFrom(e.story, exclude) {
+			continue
+		}
+		score := Score(s, e.sig)
+		if score > bestScore || score == bestScore && e.story < best {
+			best, bestScore = e.story, score
 		}
 	}
 	return best, bestScore >= 0
+}
+
+// How many keys Find looks up, and how many reports it compares.
+const (
+	titleProbes   = 3
+	wordProbes    = 2
+	entityProbes  = 2
+	maxCandidates = 40
+	maxEvaluated  = 32
+)
+
+// rarest returns up to n of the keys that the fewest reports are filed
+// under, leaving out those none are.
+func (x *Index) rarest(keys []uint64, n int) []uint64 {
+	ks := slices.DeleteFunc(slices.Clone(keys), func(k uint64) bool { return len(x.postings[k]) == 0 })
+	slices.SortFunc(ks, func(a, b uint64) int { return len(x.postings[a]) - len(x.postings[b]) })
+	return ks[:min(n, len(ks))]
 }
 
 func (x *Index) hasReportFrom(story uint64, from string) bool {
@@ -169,15 +207,15 @@ func (x *Index) hasReportFrom(story uint64, from string) bool {
 
 // keys are what a report is filed under: its words, and its entities
 // marked as such.
-func keys(s *Sig) []string {
-	ks := make([]string, 0, len(s.Words)+len(s.Entities))
-	ks = append(ks, s.Words...)
-	for _, e := range s.Entities {
-		ks = append(ks, entityPrefix+e)
+func keys(s *Sig) []uint64 {
+	return append(slices.Clone(s.Words), entityKeys(s)...)
+}
+
+// entityKeys are the keys of a report's entities, apart from its words'.
+func entityKeys(s *Sig) []uint64 {
+	ks := make([]uint64, len(s.Entities))
+	for i, e := range s.Entities {
+		ks[i] = maphash.String(wordSeed, "\x00"+e)
 	}
 	return ks
 }
-
-const entityPrefix = "\x00"
-
-func isEntityKey(k string) bool { return len(k) > 0 && k[0] == 0 }

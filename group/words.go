@@ -67,6 +67,9 @@ var opposites = []struct{ plus, minus []string }{
 
 // polarClass maps each word of opposites to its pair and side.
 var polarClass = func() map[string]int {
+	if len(opposites) > len(polarity{}) {
+		panic("group: more kinds of opposites than a polarity holds")
+	}
 	m := map[string]int{}
 	for i, o := range opposites {
 		for _, w := range o.plus {
@@ -185,43 +188,39 @@ func negated(ws []string) bool {
 	return false
 }
 
-// polarity returns, for each kind of change the words name, +1 or -1 for
-// the side they take, or 0 when they take both.
-func polarity(ws []string) map[string]int8 {
-	var m map[string]int8
+// polarity says, for each kind of change in opposites, which side the
+// words take: +1, -1, 0 for none, or 2 for both.
+type polarity [8]int8
+
+func polarityOf(ws []string) polarity {
+	var p polarity
 	for _, w := range ws {
 		c := polarClass[w]
-		if c == 0 {
+		if c == 0 && w != "" && w[0] >= 0x80 {
 			c = polarClass[string(arabicStem([]rune(w)))]
 		}
 		if c == 0 {
 			continue
 		}
-		if m == nil {
-			m = map[string]int8{}
+		k, side := c-1, int8(1)
+		if c < 0 {
+			k, side = -c-1, -1
 		}
-		k, side := classKey(c)
-		if prev, ok := m[k]; ok && prev != side {
-			m[k] = 0
-		} else {
-			m[k] = side
+		switch p[k] {
+		case 0:
+			p[k] = side
+		case -side:
+			p[k] = 2
 		}
 	}
-	return m
-}
-
-func classKey(c int) (string, int8) {
-	if c < 0 {
-		return string(rune('a' - c)), -1
-	}
-	return string(rune('a' + c)), 1
+	return p
 }
 
 // opposed reports whether two titles take opposite sides of one kind of
 // change, each only one side.
-func opposed(a, b map[string]int8) bool {
-	for k, sa := range a {
-		if sb, ok := b[k]; ok && sa != 0 && sb != 0 && sa != sb {
+func opposed(a, b polarity) bool {
+	for k := range a {
+		if a[k]*b[k] == -1 {
 			return true
 		}
 	}
