@@ -192,10 +192,11 @@ func (d *daemon) get(path string) (*http.Response, []byte) {
 type jsonFeed struct {
 	Version string `json:"version"`
 	Items   []struct {
-		ID    string   `json:"id"`
-		URL   string   `json:"url"`
-		Title string   `json:"title"`
-		Tags  []string `json:"tags"`
+		ID          string   `json:"id"`
+		URL         string   `json:"url"`
+		Title       string   `json:"title"`
+		Tags        []string `json:"tags"`
+		ContentHTML string   `json:"content_html"`
 	} `json:"items"`
 }
 

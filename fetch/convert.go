@@ -52,8 +52,8 @@ func convert(feed *gofeed.Feed, src Source, feedURL string, tg *tag.Tagger) []st
 			it.Outlet = group.PublisherSuffix(it.Title)
 		}
 		lead := group.Lead(tag.Text(it.Summary))
-		it.Entities = entities(tg, src, it.Title+" \n "+lead)
-		it.TitleEntities = entities(tg, src, it.Title)
+		it.Entities = Entities(tg, src.Tags, it.Title+" \n "+lead)
+		it.TitleEntities = Entities(tg, src.Tags, it.Title)
 		it.Language = lang
 		if it.Language == "" && hasArabic(it.Title+" "+it.Summary) {
 			it.Language = "ar"
@@ -74,15 +74,15 @@ func convert(feed *gofeed.Feed, src Source, feedURL string, tg *tag.Tagger) []st
 	return items
 }
 
-// entities are the narrowest tags of a text, for grouping: the places,
-// people, forces and topics it names, without the source's own tags,
-// which say nothing about the event.
-func entities(tg *tag.Tagger, src Source, text string) []string {
+// Entities are the narrowest tags of a text, for grouping: the places,
+// people, forces and topics it names, without the source's own tags
+// (which let ambiguous aliases count, but say nothing about the event).
+func Entities(tg *tag.Tagger, sourceTags []string, text string) []string {
 	if tg == nil {
 		return nil
 	}
-	tags := tg.Tags(tag.Input{Title: text, SourceTags: src.Tags})
-	tags = slices.DeleteFunc(tg.Narrowest(tags), func(t string) bool { return slices.Contains(src.Tags, t) })
+	tags := tg.Tags(tag.Input{Title: text, SourceTags: sourceTags})
+	tags = slices.DeleteFunc(tg.Narrowest(tags), func(t string) bool { return slices.Contains(sourceTags, t) })
 	if len(tags) == 0 {
 		return nil
 	}

@@ -288,6 +288,26 @@ func (w *writer) put(in *Item, res *Result) error {
 	}
 	changed := false
 	switch {
+	case i < 0 && grouped && c.Published.Before(it.Published):
+		// An earlier report of the same news: the story shows it from now
+		// on, under the same id, and the report it showed keeps its text.
+		first := it.Copies[0]
+		first.Grouped = true
+		first.Summary, first.Content, first.Author, first.Language = it.Summary, it.Content, it.Author, it.Language
+		if first.Title == "" {
+			first.Title = it.Title
+		}
+		if first.Published.IsZero() {
+			first.Published = it.Published
+		}
+		c.Grouped = false
+		c.Summary, c.Content, c.Author, c.Language = "", "", "", ""
+		it.Copies = append([]Copy{c, first}, it.Copies[1:]...)
+		w.refresh(&it, in)
+		res.Merged++
+		res.Grouped++
+		changed = true
+		w.fileReport(&it, 0)
 	case i < 0:
 		it.Copies = append(it.Copies, c)
 		res.Merged++
