@@ -51,9 +51,7 @@ func convert(feed *gofeed.Feed, src Source, feedURL string, tg *tag.Tagger) []st
 		if isGoogleNews(it.Link) {
 			it.Outlet = group.PublisherSuffix(it.Title)
 		}
-		lead := group.Lead(tag.Text(it.Summary))
-		it.Entities = Entities(tg, src.Tags, it.Title+" \n "+lead)
-		it.TitleEntities = Entities(tg, src.Tags, it.Title)
+		it.TitleEntities, it.Entities, it.Mentions = Entities(tg, it.Tags, it.Title, it.Summary)
 		it.Language = lang
 		if it.Language == "" && hasArabic(it.Title+" "+it.Summary) {
 			it.Language = "ar"
@@ -74,19 +72,18 @@ func convert(feed *gofeed.Feed, src Source, feedURL string, tg *tag.Tagger) []st
 	return items
 }
 
-// Entities are the narrowest tags of a text, for grouping: the places,
-// people, forces and topics it names, without the source's own tags
-// (which let ambiguous aliases count, but say nothing about the event).
-func Entities(tg *tag.Tagger, sourceTags []string, text string) []string {
+// Entities returns what a report names, for grouping: the narrowest
+// tags (places, people, forces, topics) of its title, and of its title
+// with its summary's first sentences, and all the tags those bring with
+// what they imply. An ambiguous alias counts with evidence, the story's
+// tags.
+func Entities(tg *tag.Tagger, evidence []string, title, summary string) (titleEntities, entities, mentions []string) {
 	if tg == nil {
-		return nil
+		return nil, nil, nil
 	}
-	tags := tg.Tags(tag.Input{Title: text, SourceTags: sourceTags})
-	tags = slices.DeleteFunc(tg.Narrowest(tags), func(t string) bool { return slices.Contains(sourceTags, t) })
-	if len(tags) == 0 {
-		return nil
-	}
-	return tags
+	lead := group.Lead(tag.Text(summary))
+	mentions = tg.Implied(tg.Matches(title+" \n "+lead, evidence))
+	return tg.Narrowest(tg.Implied(tg.Matches(title, evidence))), tg.Narrowest(mentions), mentions
 }
 
 // isGoogleNews reports whether a link is Google News's, whose titles end

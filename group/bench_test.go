@@ -41,18 +41,19 @@ func BenchmarkGroup(b *testing.B) {
 	x := NewIndex()
 	for i := range stories {
 		title, places := benchTitle(r, z, vocab)
-		x.Add(uint64(i+1), NewSig(Report{Title: title, Published: t0.Add(time.Duration(i) * time.Second), Entities: places}, nil), "s")
+		x.Add(uint64(i+1), NewSig(Report{Title: title, Published: t0.Add(time.Duration(i) * time.Second), Entities: places, TitleEntities: places}), "s")
 	}
 	reports := make([]Report, 1024)
 	for i := range reports {
 		title, places := benchTitle(r, z, vocab)
-		reports[i] = Report{Title: title, Summary: "One sentence of summary. And another.", Published: t0.Add(stories * time.Second), Entities: places}
+		reports[i] = Report{Title: title, Summary: "One sentence of summary. And another.", Published: t0.Add(stories * time.Second),
+			Entities: places, TitleEntities: places}
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := range b.N {
 		rep := reports[i%len(reports)]
-		s := NewSig(rep, nil)
+		s := NewSig(rep)
 		id, ok := x.Find(s, cfg, "t")
 		if !ok {
 			id = uint64(stories + i + 1)

@@ -18,6 +18,7 @@ package group
 import (
 	"cmp"
 	"hash/maphash"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -54,9 +55,14 @@ type Report struct {
 	Title     string
 	Summary   string // text or HTML; only its first sentences count
 	Published time.Time
-	// Entities are the narrowest tags of the title and summary (places,
-	// people, forces, topics), as tag.Tagger.Narrowest gives them.
-	Entities []string
+	// TitleEntities and Entities are the narrowest tags (places, people,
+	// forces, topics) that the title, and the title with the summary's
+	// first sentences, name, as tag.Tagger.Narrowest gives them; Mentions
+	// are all the tags the title and first sentences bring, with what
+	// they imply.
+	TitleEntities []string
+	Entities      []string
+	Mentions      []string
 	// Outlet names the publisher, when the feed says (Google News's
 	// <source>): a title ending in " - Outlet" is compared without it.
 	Outlet string
@@ -68,38 +74,54 @@ type Sig struct {
 	Arabic    bool     // written in Arabic script
 	Title     []uint64 // distinct content words of the title, as hashes, sorted
 	Words     []uint64 // of the title and the summary's first sentences, likewise
-	Numbers   []string // numbers in the title and first sentences, sorted
+	Numbers   []string // numbers in the title, sorted
 	Negated   bool     // the title says not, no, fails to, لم ...
 	Polarity  polarity
 	Entities  []string // sorted
-	titleEnt  []string // the entities the title names
+
+	titleEnt    []string // the entities the title names
+	mentions    []string
+	titleStems  []string // the title's content words, sorted
+	titleSeq    []string // the title's content words, in order
+	reportStems []string // the content words of the title and the whole summary, sorted
 }
 
 // leadWords bounds how much of a summary counts.
 const leadWords = 40
 
-// NewSig prepares a report for comparison. titleEntities are the entities
-// of the title alone; nil means all of r.Entities.
-func NewSig(r Report, titleEntities []string) *Sig {
-	title := StripPublisher(r.Title, r.Outlet)
-	lead := Lead(tag.Text(r.Summary))
+// thousands matches a thousands separator, which folding would take for a
+// break between two numbers: 1,200 is 1200.
+var thousands = regexp.MustCompile(`(\d)[,،٬](\d{3})\b`)
+
+// summaryWords bounds how much of a summary is looked through for the
+// words of the other report's title.
+const summaryWords = 200
+
+// NewSig prepares a report for comparison.
+func NewSig(r Report) *Sig {
+	title := thousands.ReplaceAllString(StripPublisher(r.Title, r.Outlet), "$1$2")
+	text := thousands.ReplaceAllString(tag.Text(r.Summary), "$1$2")
 	s := &Sig{Published: r.Published, Arabic: isArabic(title)}
 	tw := tag.Words(title)
-	lw := tag.Words(lead)
+	lw := tag.Words(Lead(text))
 	if len(lw) > leadWords {
 		lw = lw[:leadWords]
 	}
-	s.Title = hashWords(contentWords(tw))
+	sw := tag.Words(text)
+	if len(sw) > summaryWords {
+		sw = sw[:summaryWords]
+	}
+	s.titleSeq = contentSeq(tw)
+	s.titleStems = sortedSet(s.titleSeq)
+	s.reportStems = contentWords(append(slices.Clone(tw), sw...))
+	s.Title = hashWords(s.titleStems)
 	s.Words = hashWords(contentWords(append(slices.Clone(tw), lw...)))
-	s.Numbers = numbers(append(slices.Clone(tw), lw...))
+	s.Numbers = numbers(tw)
 	s.Negated = negated(tw)
 	s.Polarity = polarityOf(tw)
 	s.Entities = sortedSet(r.Entities)
-	if titleEntities == nil {
-		s.titleEnt = s.Entities
-	} else {
-		s.titleEnt = sortedSet(titleEntities)
-	}
+	s.titleEnt = sortedSet(r.TitleEntities)
+	s.mentions = sortedSet(append(slices.Clone(r.Mentions), r.Entities...))
 	return s
 }
 
@@ -175,7 +197,8 @@ func Same(a, b *Sig, cfg Config) (bool, string) {
 		}
 		return crossLanguage(a, b)
 	}
-	if Score(a, b) < cfg.Threshold {
+	score := Score(a, b)
+	if score < cfg.Threshold-anchorMargin {
 		return false, "too few words in common"
 	}
 	if conflict(a.Numbers, a.Numbers, b.Numbers, b.Numbers) {
@@ -187,8 +210,19 @@ func Same(a, b *Sig, cfg Config) (bool, string) {
 	if opposed(a.Polarity, b.Polarity) {
 		return false, "opposite verbs"
 	}
-	if conflict(a.titleEnt, a.Entities, b.titleEnt, b.Entities) {
+	if conflict(a.titleEnt, a.mentions, b.titleEnt, b.mentions) {
 		return false, "different places, people or forces"
+	}
+	if score < cfg.Threshold {
+		// Reworded titles: the same news when they name the same place or
+		// actor and the same figure.
+		if intersect(a.titleEnt, b.titleEnt) > 0 && intersect(a.Numbers, b.Numbers) > 0 {
+			return true, ""
+		}
+		return false, "too few words in common"
+	}
+	if substituted(a, b) {
+		return false, "each title names something the other report does not"
 	}
 	return true, ""
 }
@@ -202,10 +236,97 @@ func crossLanguage(a, b *Sig) (bool, string) {
 	if shared < 2 || union == 0 || float64(shared)/float64(union) < crossOverlap {
 		return false, "too few places, people or forces in common"
 	}
-	if conflict(a.titleEnt, a.Entities, b.titleEnt, b.Entities) {
+	if conflict(a.titleEnt, a.mentions, b.titleEnt, b.mentions) {
 		return false, "different places, people or forces"
 	}
 	return true, ""
+}
+
+// anchorMargin is how far below the threshold the word overlap of two
+// reports may be when their titles name the same place or actor and the
+// same figure: 0.25 at the default threshold.
+const anchorMargin = 0.35
+
+// substituted reports whether the titles are one template filled in
+// twice: alike but for a short span in each ("Dbeibah visits Misrata to
+// inspect road projects", "... visits Zliten ..."; "salary rise for
+// teachers", "... for doctors"), each span naming something the other
+// report, title and summary, does not. Spelling variants (programme,
+// program) count as the same word.
+func substituted(a, b *Sig) bool {
+	x, y, frame := differingSpans(a.titleSeq, b.titleSeq)
+	if frame < 2 || len(x) == 0 || len(y) == 0 || len(x) > maxSpan || len(y) > maxSpan {
+		return false
+	}
+	if dice(hashWords(a.reportStems), hashWords(b.reportStems)) >= sameText {
+		return false // one text under two headlines
+	}
+	return hasAbsent(x, b.reportStems) && hasAbsent(y, a.reportStems)
+}
+
+// sameText is the word overlap of two reports' titles and summaries above
+// which they are one text, whatever their headlines.
+const sameText = 0.9
+
+// maxSpan is the longest span in which two titles of one template differ.
+const maxSpan = 3
+
+// differingSpans returns what is left of two word sequences without their
+// common beginning and end, and how many words those hold.
+func differingSpans(a, b []string) (x, y []string, frame int) {
+	p := 0
+	for p < len(a) && p < len(b) && a[p] == b[p] {
+		p++
+	}
+	s := 0
+	for s < len(a)-p && s < len(b)-p && a[len(a)-1-s] == b[len(b)-1-s] {
+		s++
+	}
+	return a[p : len(a)-s], b[p : len(b)-s], p + s
+}
+
+func hasAbsent(words, in []string) bool {
+	for _, w := range words {
+		if !present(w, in) {
+			return true
+		}
+	}
+	return false
+}
+
+// present reports whether w, or a spelling of it, is in the sorted set.
+func present(w string, set []string) bool {
+	if _, ok := slices.BinarySearch(set, w); ok {
+		return true
+	}
+	for _, x := range set {
+		if sameSpelling(w, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameSpelling reports whether two words are spellings of one: they share
+// their first five letters or more and differ by at most two in length and
+// one letter (programme and program, prioritise and prioritize).
+func sameSpelling(a, b string) bool {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) < 5 || len(rb) < 5 || max(len(ra)-len(rb), len(rb)-len(ra)) > 2 {
+		return false
+	}
+	common := 0
+	for common < min(len(ra), len(rb)) && ra[common] == rb[common] {
+		common++
+	}
+	if common >= min(len(ra), len(rb)) {
+		return true // one is the other with an ending
+	}
+	if common < 5 {
+		return false
+	}
+	// One letter changed: the rest after it alike.
+	return string(ra[common+1:]) == string(rb[common+1:])
 }
 
 // crossOverlap is the least Jaccard overlap of entities for reports in

@@ -1,6 +1,7 @@
 package group
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -8,7 +9,8 @@ import (
 var t0 = time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
 
 func sig(title, summary string, hours int, entities ...string) *Sig {
-	return NewSig(Report{Title: title, Summary: summary, Published: t0.Add(time.Duration(hours) * time.Hour), Entities: entities}, nil)
+	return NewSig(Report{Title: title, Summary: summary, Published: t0.Add(time.Duration(hours) * time.Hour),
+		Entities: entities, TitleEntities: entities})
 }
 
 func TestSame(t *testing.T) {
@@ -24,7 +26,8 @@ func TestSame(t *testing.T) {
 			sig("NOC restores output at Sharara oil field", "The National Oil Corporation said production resumed on Sunday.", 2, "noc", "sharara"),
 			true, ""},
 		{"Google News copy",
-			NewSig(Report{Title: "Misrata port opens new container terminal - Libya Observer", Outlet: "Libya Observer", Published: t0, Entities: []string{"misrata"}}, nil),
+			NewSig(Report{Title: "Misrata port opens new container terminal - Libya Observer", Outlet: "Libya Observer", Published: t0,
+				Entities: []string{"misrata"}, TitleEntities: []string{"misrata"}}),
 			sig("Misrata port opens new container terminal", "", 1, "misrata"),
 			true, ""},
 		{"advance and withdraw",
@@ -116,5 +119,62 @@ func TestIndex(t *testing.T) {
 	x.Remove(1)
 	if _, ok := x.Find(sig("NOC restores output at Sharara oilfield", "", 3, "noc", "sharara"), cfg, "wire"); ok {
 		t.Error("a removed story was found")
+	}
+}
+
+func TestTemplates(t *testing.T) {
+	cfg := DefaultConfig()
+	for _, tt := range []struct {
+		a, b string
+		want bool
+	}{
+		// One template, filled in twice: different events.
+		{"Dbeibah visits Misrata to inspect road projects", "Dbeibah visits Zliten to inspect road projects", false},
+		{"GNU approves 20% salary rise for teachers", "GNU approves 20% salary rise for doctors", false},
+		{"الدبيبة يلتقي السفير الأمريكي في طرابلس", "الدبيبة يلتقي السفير البريطاني في طرابلس", false},
+		// A spelling is no substitution.
+		{"WFP expands food assistance programme in southern Libya", "WFP expands food assistance program in southern Libya", true},
+		// A headline that leads with the news and then says what came before.
+		{"Benina airport resumes flights after runway closure", "Benina airport resumes international flights after runway repairs", true},
+		{"Power cut hits Sabha for third day", "Power restored in Sabha after outage", false},
+	} {
+		got, why := Same(sig(tt.a, "", 0), sig(tt.b, "", 1), cfg)
+		if got != tt.want {
+			t.Errorf("%q / %q: %v (%s), want %v", tt.a, tt.b, got, why, tt.want)
+		}
+	}
+}
+
+func TestNumbers(t *testing.T) {
+	for _, tt := range []struct {
+		title string
+		want  string
+	}{
+		{"HNEC readies 1,200 polling stations", "[1200]"},
+		{"إعادة 1٬500 مهاجر", "[1500]"},
+		{"الإفراج عن اثني عشر محتجزا", "[12]"},
+		{"Three killed, 14 injured", "[14 3]"},
+		{"Tanker loads 600,000 barrels", "[600000]"},
+	} {
+		if got := fmt.Sprint(sig(tt.title, "", 0).Numbers); got != tt.want {
+			t.Errorf("%q: numbers %s, want %s", tt.title, got, tt.want)
+		}
+	}
+}
+
+func TestSameSpelling(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		want bool
+	}{
+		{"programme", "program", true},
+		{"prioritise", "prioritize", true},
+		{"misrata", "misurata", false},
+		{"zawiya", "zintan", false},
+		{"bank", "banks", false}, // too short to tell
+	} {
+		if got := sameSpelling(tt.a, tt.b); got != tt.want {
+			t.Errorf("sameSpelling(%q, %q) = %v", tt.a, tt.b, got)
+		}
 	}
 }

@@ -125,9 +125,14 @@ func (x *Index) Find(s *Sig, cfg Config, exclude string) (uint64, bool) {
 			probe = append(probe, k)
 		}
 	}
+	// Reworded titles may share only a place or actor and a figure.
+	probe = append(probe, x.rarest(prefixed("#", s.Numbers), 1)...)
+	probe = append(probe, x.rarest(prefixed("\x00", s.titleEnt), 1)...)
 	if cfg.CrossLanguage {
-		probe = append(probe, x.rarest(entityKeys(s), entityProbes)...)
+		probe = append(probe, x.rarest(prefixed("\x00", s.Entities), entityProbes)...)
 	}
+	slices.Sort(probe)
+	probe = slices.Compact(probe)
 
 	// Every report filed under the probed keys, once per key it is filed
 	// under; sorted, a report's run length is how many keys it shares.
@@ -208,14 +213,20 @@ func (x *Index) hasReportFrom(story uint64, from string) bool {
 // keys are what a report is filed under: its words, and its entities
 // marked as such.
 func keys(s *Sig) []uint64 {
-	return append(slices.Clone(s.Words), entityKeys(s)...)
+	ks := slices.Clone(s.Words)
+	ks = append(ks, prefixed("\x00", s.Entities)...)
+	ks = append(ks, prefixed("\x00", s.titleEnt)...)
+	ks = append(ks, prefixed("#", s.Numbers)...)
+	slices.Sort(ks)
+	return slices.Compact(ks)
 }
 
-// entityKeys are the keys of a report's entities, apart from its words'.
-func entityKeys(s *Sig) []uint64 {
-	ks := make([]uint64, len(s.Entities))
-	for i, e := range s.Entities {
-		ks[i] = maphash.String(wordSeed, "\x00"+e)
+// prefixed returns the keys of entities ("\x00") or numbers ("#"), apart
+// from those of words.
+func prefixed(prefix string, names []string) []uint64 {
+	ks := make([]uint64, len(names))
+	for i, n := range names {
+		ks[i] = maphash.String(wordSeed, prefix+n)
 	}
 	return ks
 }

@@ -2,6 +2,7 @@ package group
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/libyawire/libyawire/tag"
@@ -31,6 +32,18 @@ var numberWords = foldKeys(map[string]string{
 	"ثلاثين": "30", "اربعين": "40", "خمسين": "50", "مائه": "100", "مئه": "100",
 })
 
+// arabicUnits are the units that, followed by عشر, make eleven to
+// nineteen.
+var arabicUnits = func() map[string]int {
+	m := map[string]int{}
+	for i, ws := range []string{"احد احدي", "اثني اثنا", "ثلاث ثلاثه", "اربع اربعه", "خمس خمسه", "ست سته", "سبع سبعه", "ثماني ثمانيه", "تسع تسعه"} {
+		for _, w := range words(ws) {
+			m[w] = i + 1
+		}
+	}
+	return m
+}()
+
 func foldKeys(m map[string]string) map[string]string {
 	out := make(map[string]string, len(m))
 	for k, v := range m {
@@ -49,7 +62,7 @@ not no never without fail fails failed deny denies denied refuse refuses refused
 // opposites: a title that has only one side and another that has only the
 // other tell different events.
 var opposites = []struct{ plus, minus []string }{
-	{words("advance advances advancing advanced enter enters entered capture captures captured seize seizes seized تقدم يتقدم تتقدم تقدمت دخول تدخل دخلت سيطره يسيطر"),
+	{words("advance advances advancing advanced enter enters entered capture captures captured seize seizes seized deploy deploys deployed تقدم يتقدم تتقدم تقدمت دخول تدخل دخلت سيطره يسيطر انتشار ينتشر تنتشر انتشرت"),
 		words("withdraw withdraws withdrew withdrawal retreat retreats retreated pull pulls pulled leave leaves انسحاب ينسحب تنسحب انسحبت تراجع يتراجع")},
 	{words("open opens opened opening reopen reopens reopened reopening فتح يفتح تفتح فتحت افتتاح افتتح"),
 		words("close closes closed closing closure shut shuts shutdown اغلاق يغلق تغلق اغلقت اغلق")},
@@ -57,12 +70,12 @@ var opposites = []struct{ plus, minus []string }{
 		words("impose imposes imposed tighten tightens فرض يفرض تفرض فرضت تشديد")},
 	{words("rise rises rose risen increase increases increased jump jumps jumped up higher ارتفاع يرتفع ترتفع ارتفع ارتفعت زياده يزيد تزيد زاد"),
 		words("fall falls fell fallen decrease decreases decreased drop drops dropped decline declines declined down lower انخفاض ينخفض تنخفض انخفض انخفضت تراجع هبوط")},
-	{words("resume resumes resumed restart restarts restarted restore restores restored استئناف يستانف تستانف استانف استانفت"),
-		words("suspend suspends suspended halt halts halted stop stops stopped تعليق يعلق تعلق علق توقف يتوقف تتوقف وقف")},
+	{words("resume resumes resumed restart restarts restarted restore restores restored return returns returned back استئناف يستانف تستانف استانف استانفت عوده تعود عادت"),
+		words("suspend suspends suspended halt halts halted stop stops stopped cut cuts outage outages تعليق يعلق تعلق علق توقف يتوقف تتوقف وقف انقطاع ينقطع انقطعت")},
 	{words("arrest arrests arrested detain detains detained اعتقال يعتقل تعتقل اعتقل احتجاز"),
 		words("release releases released free frees freed افراج يفرج الافراج اطلاق")},
 	{words("accept accepts accepted approve approves approved agree agrees agreed endorse endorses endorsed يقر تقر اقر اقرار يوافق توافق وافق وافقت موافقه"),
-		words("reject rejects rejected veto vetoes vetoed oppose opposes opposed يرفض ترفض رفض رفضت معارضه")},
+		words("reject rejects rejected veto vetoes vetoed oppose opposes opposed postpone postpones postponed defer defers deferred يرفض ترفض رفض رفضت معارضه يرجئ ترجئ ارجا ارجات تاجيل يؤجل تؤجل اجل")},
 }
 
 // polarClass maps each word of opposites to its pair and side.
@@ -97,6 +110,14 @@ func words(text string) []string { return tag.Words(text) }
 // contentWords returns the distinct stems of the words that are not stop
 // words or numbers, sorted.
 func contentWords(ws []string) []string {
+	out := contentSeq(ws)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// contentSeq returns the stems of the words that are not stop words or
+// numbers, in order.
+func contentSeq(ws []string) []string {
 	out := make([]string, 0, len(ws))
 	for _, w := range ws {
 		if stopWords[w] || isNumber(w) || numberWords[w] != "" {
@@ -108,8 +129,7 @@ func contentWords(ws []string) []string {
 		}
 		out = append(out, s)
 	}
-	slices.Sort(out)
-	return slices.Compact(out)
+	return out
 }
 
 // stem takes the Arabic proclitics (و ف ب ل ك, ال, لل) off a word, and
@@ -167,10 +187,21 @@ func isNumber(w string) bool {
 // numbers returns the numbers among the words, as digits, sorted.
 func numbers(ws []string) []string {
 	var out []string
-	for _, w := range ws {
+	for i := 0; i < len(ws); i++ {
+		w := ws[i]
+		// Arabic eleven to nineteen: a unit, then عشر.
+		if n, ok := arabicUnits[w]; ok && i+1 < len(ws) && (ws[i+1] == "عشر" || ws[i+1] == "عشره") {
+			out = append(out, strconv.Itoa(10+n))
+			i++
+			continue
+		}
 		switch {
 		case isNumber(w):
-			out = append(out, strings.TrimLeft(w, "0"))
+			if n := strings.TrimLeft(w, "0"); n != "" {
+				out = append(out, n)
+			} else {
+				out = append(out, "0")
+			}
 		case numberWords[w] != "":
 			out = append(out, numberWords[w])
 		}
@@ -188,8 +219,10 @@ func negated(ws []string) bool {
 	return false
 }
 
-// polarity says, for each kind of change in opposites, which side the
-// words take: +1, -1, 0 for none, or 2 for both.
+// polarity says, for each kind of change in opposites, which side a title
+// takes: +1 or -1 for the side its first word of that kind is on, 0 when
+// it has none. A headline leads with its news and mentions what came
+// before after it ("Flights resume after runway closure").
 type polarity [8]int8
 
 func polarityOf(ws []string) polarity {
@@ -206,18 +239,15 @@ func polarityOf(ws []string) polarity {
 		if c < 0 {
 			k, side = -c-1, -1
 		}
-		switch p[k] {
-		case 0:
+		if p[k] == 0 {
 			p[k] = side
-		case -side:
-			p[k] = 2
 		}
 	}
 	return p
 }
 
 // opposed reports whether two titles take opposite sides of one kind of
-// change, each only one side.
+// change.
 func opposed(a, b polarity) bool {
 	for k := range a {
 		if a[k]*b[k] == -1 {

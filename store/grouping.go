@@ -84,7 +84,7 @@ func copySig(it *Item, i int) *group.Sig {
 	c := &it.Copies[i]
 	r := group.Report{
 		Title: c.Title, Summary: c.Summary, Published: c.Published,
-		Entities: c.Entities, Outlet: c.Outlet,
+		Entities: c.Entities, TitleEntities: c.TitleEntities, Mentions: c.Mentions, Outlet: c.Outlet,
 	}
 	if i == 0 || !c.Grouped {
 		r.Summary = it.Summary
@@ -95,7 +95,7 @@ func copySig(it *Item, i int) *group.Sig {
 	if r.Published.IsZero() {
 		r.Published = it.Published
 	}
-	return group.NewSig(r, c.TitleEntities)
+	return group.NewSig(r)
 }
 
 // reporter names who made a report: the source, and the publisher when
@@ -114,8 +114,9 @@ func (w *writer) findGroup(c *Copy, summary string) []byte {
 		return nil
 	}
 	sig := group.NewSig(group.Report{
-		Title: c.Title, Summary: summary, Published: c.Published, Entities: c.Entities, Outlet: c.Outlet,
-	}, c.TitleEntities)
+		Title: c.Title, Summary: summary, Published: c.Published, Outlet: c.Outlet,
+		Entities: c.Entities, TitleEntities: c.TitleEntities, Mentions: c.Mentions,
+	})
 	id, ok := g.index.Find(sig, *cfg, reporter(c))
 	if !ok || w.stories.Get(idKey(id)) == nil {
 		return nil

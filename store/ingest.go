@@ -232,7 +232,7 @@ func (w *writer) put(in *Item, res *Result) error {
 	}
 	c := Copy{Source: w.source, Key: key, Link: in.Link, Tags: normTags(in.Tags), Categories: in.Categories,
 		Title: in.Title, Outlet: in.Outlet, Published: w.reportTime(in),
-		Entities: in.Entities, TitleEntities: in.TitleEntities}
+		Entities: in.Entities, TitleEntities: in.TitleEntities, Mentions: in.Mentions}
 
 	id := w.keys.Get([]byte(key))
 	own := id != nil // the key is this source's, not another's link
@@ -418,7 +418,8 @@ func copyEqual(a, b Copy) bool {
 	return a.Source == b.Source && a.Key == b.Key && a.Link == b.Link && slices.Equal(a.Tags, b.Tags) &&
 		slices.Equal(a.Categories, b.Categories) && a.Title == b.Title && a.Outlet == b.Outlet &&
 		a.Published.Equal(b.Published) && slices.Equal(a.Entities, b.Entities) &&
-		slices.Equal(a.TitleEntities, b.TitleEntities) && a.Grouped == b.Grouped && a.Summary == b.Summary &&
+		slices.Equal(a.TitleEntities, b.TitleEntities) && slices.Equal(a.Mentions, b.Mentions) &&
+		a.Grouped == b.Grouped && a.Summary == b.Summary &&
 		a.Content == b.Content && a.Author == b.Author && a.Language == b.Language
 }
 

@@ -34,6 +34,7 @@ type Item struct {
 	// them with the entry's copy.
 	Entities      []string `json:"-"`
 	TitleEntities []string `json:"-"`
+	Mentions      []string `json:"-"` // the tags of title and first sentences, with what they imply
 	Outlet        string   `json:"-"`
 
 	FirstSeen time.Time `json:"first_seen"` // when the store first saw the story
@@ -58,6 +59,7 @@ type Copy struct {
 	Published     time.Time `json:"published,omitzero"`
 	Entities      []string  `json:"entities,omitempty"`
 	TitleEntities []string  `json:"title_entities,omitempty"`
+	Mentions      []string  `json:"mentions,omitempty"`
 
 	Grouped  bool   `json:"grouped,omitempty"`
 	Summary  string `json:"summary,omitempty"` // a grouped copy's own text

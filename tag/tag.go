@@ -300,3 +300,39 @@ func (t *Tagger) Narrowest(tags []string) []string {
 	}
 	return out
 }
+
+// Matches returns the tags of the rules whose aliases a text names,
+// sorted, without source tags, categories or what the rules imply: what
+// the text itself is about. An ambiguous alias counts when evidence (the
+// story's tags, say) or the text's unambiguous matches hold a tag its rule
+// implies.
+func (t *Tagger) Matches(text string, evidence []string) []string {
+	tk := t.pool.Get().(*tokenizer)
+	defer t.pool.Put(tk)
+	var sure, maybe []int
+	tk.reset(text, true)
+	t.scan(tk, func(a alias) {
+		if a.ambiguous {
+			maybe = append(maybe, a.rule)
+		} else {
+			sure = append(sure, a.rule)
+		}
+	})
+	var out []string
+	for _, r := range sure {
+		out = append(out, t.rules[r].slug)
+	}
+	known := t.expand(append(slices.Clone(evidence), out...))
+	for _, r := range maybe {
+		if slices.ContainsFunc(t.rules[r].evidence, func(e string) bool { return contains(known, e) }) {
+			out = append(out, t.rules[r].slug)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// Implied returns tags with every tag they imply, sorted.
+func (t *Tagger) Implied(tags []string) []string {
+	return t.expand(slices.Clone(tags))
+}

@@ -1,6 +1,7 @@
 package tag_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -283,5 +284,36 @@ func TestText(t *testing.T) {
 		if got := tag.Text(tt.in); got != tt.want {
 			t.Errorf("tag.Text(%q): got %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestMatches: what a text itself names, the narrowest of it, and what it
+// implies; ambiguous aliases count with evidence.
+func TestMatches(t *testing.T) {
+	tg := mustTagger(t)
+	tests := []struct {
+		text     string
+		evidence []string
+		matches  string
+		narrow   string
+	}{
+		{"Clashes in Zawiya, western Libya", nil, "[libya tripolitania zawiya]", "[zawiya]"},
+		// Haftar's rule implies libya: evidence for the ambiguous Tripoli.
+		{"Haftar visits Tripoli", nil, "[haftar tripoli]", "[haftar tripoli]"},
+		{"Tripoli port reopens", nil, "[]", "[]"},
+		{"Tripoli port reopens", []string{"libya"}, "[tripoli]", "[tripoli]"},
+		{"Sirte and Misrata", []string{"elections"}, "[misrata sirte]", "[misrata sirte]"},
+	}
+	for _, tt := range tests {
+		m := tg.Matches(tt.text, tt.evidence)
+		if got := fmt.Sprint(m); got != tt.matches && !(got == "[]" && tt.matches == "[]") {
+			t.Errorf("Matches(%q, %q) = %s, want %s", tt.text, tt.evidence, got, tt.matches)
+		}
+		if got := fmt.Sprint(tg.Narrowest(tg.Implied(m))); got != tt.narrow {
+			t.Errorf("Narrowest(Implied(%q)) = %s, want %s", tt.text, got, tt.narrow)
+		}
+	}
+	if got := fmt.Sprint(tg.Implied([]string{"zawiya"})); got != "[libya tripolitania zawiya]" {
+		t.Errorf("Implied(zawiya) = %s", got)
 	}
 }
