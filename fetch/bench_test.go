@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/libyawire/libyawire/group"
 	"github.com/libyawire/libyawire/store"
 )
 
@@ -80,6 +81,12 @@ func benchDB(b *testing.B) (*store.DB, Source) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
+	// As the daemon runs: each new item is looked for among the stories
+	// of the last 72 hours.
+	cfg := group.DefaultConfig()
+	if err := db.SetGrouping(&cfg); err != nil {
+		b.Fatal(err)
+	}
 	return db, src
 }
 

@@ -61,3 +61,18 @@ func BenchmarkGroup(b *testing.B) {
 		x.Add(id, s, "t")
 	}
 }
+
+// BenchmarkNewSig measures preparing one report with a 600-byte summary,
+// which Ingest does outside its write transaction.
+func BenchmarkNewSig(b *testing.B) {
+	r := Report{
+		Title:     "NOC restores output at Sharara oilfield after four-day shutdown",
+		Summary:   strings.Repeat("<p>The National Oil Corporation said pumping resumed on Monday at the field, 1,200 km south of Tripoli. </p>", 6),
+		Published: time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC),
+		Entities:  []string{"noc", "sharara"}, TitleEntities: []string{"noc", "sharara"}, Mentions: []string{"fezzan", "libya", "noc", "sharara"},
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		NewSig(r)
+	}
+}

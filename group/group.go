@@ -18,10 +18,10 @@ package group
 import (
 	"cmp"
 	"hash/maphash"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/libyawire/libyawire/tag"
 )
@@ -89,18 +89,43 @@ type Sig struct {
 // leadWords bounds how much of a summary counts.
 const leadWords = 40
 
-// thousands matches a thousands separator, which folding would take for a
-// break between two numbers: 1,200 is 1200.
-var thousands = regexp.MustCompile(`(\d)[,،٬](\d{3})\b`)
+// joinThousands writes 1,200 as 1200: folding would take the separator
+// for a break between two numbers.
+func joinThousands(s string) string {
+	if !strings.ContainsAny(s, ",،٬") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i, r := range s {
+		if (r == ',' || r == '،' || r == '٬') && i > 0 && isDigit(s[i-1]) {
+			rest := s[i+utf8.RuneLen(r):]
+			if len(rest) >= 3 && isDigit(rest[0]) && isDigit(rest[1]) && isDigit(rest[2]) && (len(rest) == 3 || !isDigit(rest[3])) {
+				continue
+			}
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// summaryBytes bounds the part of a summary read, markup included.
+const summaryBytes = 1024
 
 // summaryWords bounds how much of a summary is looked through for the
 // words of the other report's title.
-const summaryWords = 200
+const summaryWords = 60
 
 // NewSig prepares a report for comparison.
 func NewSig(r Report) *Sig {
-	title := thousands.ReplaceAllString(StripPublisher(r.Title, r.Outlet), "$1$2")
-	text := thousands.ReplaceAllString(tag.Text(r.Summary), "$1$2")
+	title := joinThousands(StripPublisher(r.Title, r.Outlet))
+	summary := r.Summary
+	if len(summary) > summaryBytes {
+		summary = summary[:summaryBytes] // enough for summaryWords words
+	}
+	text := joinThousands(tag.Text(summary))
 	s := &Sig{Published: r.Published, Arabic: isArabic(title)}
 	tw := tag.Words(title)
 	lw := tag.Words(Lead(text))

@@ -170,10 +170,10 @@ func (x *Index) Find(s *Sig, cfg Config, exclude string) (uint64, bool) {
 		if !ok {
 			continue
 		}
-		if same, _ := Same(s, e.sig, cfg); !same {
+		if exclude != "" && x.hasReportFrom(e.story, exclude) {
 			continue
 		}
-		if exclude != "" && x.hasReportFrom(e.story, exclude) {
+		if same, _ := Same(s, e.sig, cfg); !same {
 			continue
 		}
 		score := Score(s, e.sig)

@@ -113,10 +113,11 @@ func (w *writer) findGroup(c *Copy, summary string) []byte {
 	if cfg == nil || g.index == nil {
 		return nil
 	}
-	sig := group.NewSig(group.Report{
-		Title: c.Title, Summary: summary, Published: c.Published, Outlet: c.Outlet,
-		Entities: c.Entities, TitleEntities: c.TitleEntities, Mentions: c.Mentions,
-	})
+	sig := w.sig
+	if sig == nil {
+		sig = incomingSig(c, summary)
+		w.sig = sig
+	}
 	id, ok := g.index.Find(sig, *cfg, reporter(c))
 	if !ok || w.stories.Get(idKey(id)) == nil {
 		return nil
@@ -124,14 +125,45 @@ func (w *writer) findGroup(c *Copy, summary string) []byte {
 	return idKey(id)
 }
 
-// fileReport adds a story's copy to the index, to be taken back if the
-// transaction fails (see writer.filed).
-func (w *writer) fileReport(it *Item, i int) {
+// fileReport adds the incoming copy c of story id to the index, to be
+// taken back if the transaction fails (see writer.filed).
+func (w *writer) fileReport(id uint64, c *Copy) {
 	g := w.group
 	if g == nil || g.cfg.Load() == nil || g.index == nil {
 		return
 	}
-	w.filed = append(w.filed, g.index.Add(it.ID, copySig(it, i), reporter(&it.Copies[i])))
+	sig := w.sig
+	if sig == nil {
+		sig = incomingSig(c, c.Summary)
+	}
+	w.filed = append(w.filed, g.index.Add(id, sig, reporter(c)))
+}
+
+// incomingSig is the group signature of an incoming copy with the item's
+// summary.
+func incomingSig(c *Copy, summary string) *group.Sig {
+	return group.NewSig(group.Report{
+		Title: c.Title, Summary: summary, Published: c.Published, Outlet: c.Outlet,
+		Entities: c.Entities, TitleEntities: c.TitleEntities, Mentions: c.Mentions,
+	})
+}
+
+// groupSigs makes the items' group signatures before the write
+// transaction, where making them would hold up every other feed's
+// writes; nil while grouping is off.
+func (db *DB) groupSigs(items []Item, now time.Time) []*group.Sig {
+	if db.grouping.cfg.Load() == nil {
+		return nil
+	}
+	sigs := make([]*group.Sig, len(items))
+	for i := range items {
+		in := &items[i]
+		sigs[i] = group.NewSig(group.Report{
+			Title: in.Title, Summary: in.Summary, Published: reportTime(in, now), Outlet: in.Outlet,
+			Entities: in.Entities, TitleEntities: in.TitleEntities, Mentions: in.Mentions,
+		})
+	}
+	return sigs
 }
 
 // unfile takes back the reports a failed transaction filed.

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/libyawire/libyawire/group"
 )
 
 // Result counts what one Ingest did.
@@ -66,16 +68,19 @@ func summaryOf(it *Item) *summary {
 // something but not them. A 304 is SetState, not Ingest.
 func (db *DB) Ingest(source string, items []Item, st SourceState) (Result, error) {
 	feed := items
+	now := db.now().UTC().Truncate(time.Second)
+	sigs := db.groupSigs(items, now)
 	var total Result
 	for len(items) > MaxItemsPerTx {
-		res, err := db.ingest(source, items[:MaxItemsPerTx], nil, total, nil)
+		res, err := db.ingest(source, items[:MaxItemsPerTx], sigs[:min(len(sigs), MaxItemsPerTx)], nil, total, nil, now)
 		total = total.add(res)
 		if err != nil {
 			return total, err
 		}
 		items = items[MaxItemsPerTx:]
+		sigs = sigs[min(len(sigs), MaxItemsPerTx):]
 	}
-	res, err := db.ingest(source, items, &st, total, feed)
+	res, err := db.ingest(source, items, sigs, &st, total, feed, now)
 	return total.add(res), err
 }
 
@@ -90,8 +95,7 @@ func (r Result) add(o Result) Result {
 // ingest stores items in one transaction and, when st is not nil, the
 // source's state and the tombstones that feed, the whole feed, still
 // needs; before is what earlier transactions of the same feed did.
-func (db *DB) ingest(source string, items []Item, st *SourceState, before Result, feed []Item) (Result, error) {
-	now := db.now().UTC().Truncate(time.Second)
+func (db *DB) ingest(source string, items []Item, sigs []*group.Sig, st *SourceState, before Result, feed []Item, now time.Time) (Result, error) {
 	pending := db.pendingSnapshot()
 	var res Result
 	var filed []uint32 // reports filed for grouping, to take back on failure
@@ -106,6 +110,10 @@ func (db *DB) ingest(source string, items []Item, st *SourceState, before Result
 		w.group = &db.grouping
 		defer func() { filed = w.filed }()
 		for i := range items {
+			w.sig = nil
+			if sigs != nil {
+				w.sig = sigs[i]
+			}
 			if err := w.put(&items[i], &res); err != nil {
 				return fmt.Errorf("item %q: %w", items[i].Title, err)
 			}
@@ -190,8 +198,9 @@ type writer struct {
 	counts    *bolt.Bucket
 	changed   bool // Prune changed a story
 
-	group *grouping // nil: no grouping
-	filed []uint32  // reports this transaction filed in the group index
+	group *grouping  // nil: no grouping
+	filed []uint32   // reports this transaction filed in the group index
+	sig   *group.Sig // the group signature of the item put stores, if made
 }
 
 func newWriter(tx *bolt.Tx, source string, now time.Time) *writer {
@@ -231,7 +240,7 @@ func (w *writer) put(in *Item, res *Result) error {
 		return nil
 	}
 	c := Copy{Source: w.source, Key: key, Link: in.Link, Tags: normTags(in.Tags), Categories: in.Categories,
-		Title: in.Title, Outlet: in.Outlet, Published: w.reportTime(in),
+		Title: in.Title, Outlet: in.Outlet, Published: reportTime(in, w.now),
 		Entities: in.Entities, TitleEntities: in.TitleEntities, Mentions: in.Mentions}
 
 	id := w.keys.Get([]byte(key))
@@ -307,7 +316,7 @@ func (w *writer) put(in *Item, res *Result) error {
 		res.Merged++
 		res.Grouped++
 		changed = true
-		w.fileReport(&it, 0)
+		w.fileReport(it.ID, &it.Copies[0])
 	case i < 0:
 		it.Copies = append(it.Copies, c)
 		res.Merged++
@@ -315,7 +324,7 @@ func (w *writer) put(in *Item, res *Result) error {
 			res.Grouped++
 		}
 		changed = true
-		w.fileReport(&it, len(it.Copies)-1)
+		w.fileReport(it.ID, &it.Copies[len(it.Copies)-1])
 	case i == 0:
 		changed = w.refresh(&it, in) || !copyEqual(it.Copies[0], c)
 		it.Copies[0] = c
@@ -366,16 +375,16 @@ func (w *writer) create(in *Item, c Copy, canon string, res *Result) error {
 	if err := w.save(&it, nil); err != nil {
 		return err
 	}
-	w.fileReport(&it, 0)
+	w.fileReport(it.ID, &it.Copies[0])
 	return nil
 }
 
 // reportTime is when an incoming item was published, as the story keeps
 // it: its own time, or now when it has none or one in the future.
-func (w *writer) reportTime(in *Item) time.Time {
+func reportTime(in *Item, now time.Time) time.Time {
 	published := in.Published.UTC().Truncate(time.Second)
-	if published.IsZero() || published.After(w.now) {
-		return w.now
+	if published.IsZero() || published.After(now) {
+		return now
 	}
 	return published
 }
