@@ -355,12 +355,13 @@ func (s *service) refuse(err error) {
 	} else {
 		problems = []string{err.Error()}
 	}
+	// /healthz and the page say so before the log does.
+	s.failure = &publish.ReloadFailure{At: time.Now(), Problems: problems}
+	s.setHandler()
 	for _, p := range problems {
 		s.logger.Error("configuration not reloaded", "problem", p)
 	}
 	s.logger.Warn("running on the previous configuration", "loaded", s.loaded.UTC().Format(time.RFC3339))
-	s.failure = &publish.ReloadFailure{At: time.Now(), Problems: problems}
-	s.setHandler()
 }
 
 // watchConfig returns a channel that receives when the configuration

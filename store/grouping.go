@@ -17,7 +17,7 @@ import (
 // in-memory index, built at Open and kept up by Ingest and Prune.
 type grouping struct {
 	cfg   atomic.Pointer[group.Config] // nil: grouping is off
-	index *group.Index
+	index atomic.Pointer[group.Index]  // replaced whole when rebuilt
 }
 
 // SetGrouping turns grouping on with cfg, or off with nil, for the items
@@ -64,7 +64,7 @@ func (db *DB) buildGroupIndex(window time.Duration) error {
 	if err != nil {
 		return err
 	}
-	db.grouping.index = x
+	db.grouping.index.Store(x)
 	return nil
 }
 
@@ -72,10 +72,11 @@ func (db *DB) buildGroupIndex(window time.Duration) error {
 // The daemon calls it with Prune.
 func (db *DB) ExpireGroups() {
 	cfg := db.grouping.cfg.Load()
-	if cfg == nil || db.grouping.index == nil {
+	x := db.grouping.index.Load()
+	if cfg == nil || x == nil {
 		return
 	}
-	db.grouping.index.Expire(db.now().Add(-cfg.Window))
+	x.Expire(db.now().Add(-cfg.Window))
 }
 
 // copySig is the group signature of a story's i'th copy. The first copy
@@ -110,7 +111,8 @@ func (w *writer) findGroup(c *Copy, summary string) []byte {
 		return nil
 	}
 	cfg := g.cfg.Load()
-	if cfg == nil || g.index == nil {
+	x := g.index.Load()
+	if cfg == nil || x == nil {
 		return nil
 	}
 	sig := w.sig
@@ -118,7 +120,7 @@ func (w *writer) findGroup(c *Copy, summary string) []byte {
 		sig = incomingSig(c, summary)
 		w.sig = sig
 	}
-	id, ok := g.index.Find(sig, *cfg, reporter(c))
+	id, ok := x.Find(sig, *cfg, reporter(c))
 	if !ok || w.stories.Get(idKey(id)) == nil {
 		return nil
 	}
@@ -129,14 +131,18 @@ func (w *writer) findGroup(c *Copy, summary string) []byte {
 // taken back if the transaction fails (see writer.filed).
 func (w *writer) fileReport(id uint64, c *Copy) {
 	g := w.group
-	if g == nil || g.cfg.Load() == nil || g.index == nil {
+	if g == nil || g.cfg.Load() == nil {
+		return
+	}
+	x := g.index.Load()
+	if x == nil {
 		return
 	}
 	sig := w.sig
 	if sig == nil {
 		sig = incomingSig(c, c.Summary)
 	}
-	w.filed = append(w.filed, g.index.Add(id, sig, reporter(c)))
+	w.filed = append(w.filed, filed{x, x.Add(id, sig, reporter(c))})
 }
 
 // incomingSig is the group signature of an incoming copy with the item's
@@ -166,12 +172,15 @@ func (db *DB) groupSigs(items []Item, now time.Time) []*group.Sig {
 	return sigs
 }
 
+// filed is a report a transaction filed, in the index it filed it in.
+type filed struct {
+	index  *group.Index
+	report uint32
+}
+
 // unfile takes back the reports a failed transaction filed.
-func (g *grouping) unfile(filed []uint32) {
-	if g.index == nil {
-		return
-	}
-	for _, n := range filed {
-		g.index.Forget(n)
+func unfile(reports []filed) {
+	for _, f := range reports {
+		f.index.Forget(f.report)
 	}
 }

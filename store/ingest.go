@@ -98,17 +98,17 @@ func (r Result) add(o Result) Result {
 func (db *DB) ingest(source string, items []Item, sigs []*group.Sig, st *SourceState, before Result, feed []Item, now time.Time) (Result, error) {
 	pending := db.pendingSnapshot()
 	var res Result
-	var filed []uint32 // reports filed for grouping, to take back on failure
+	var grouped []filed // reports filed for grouping, to take back on failure
 	// Batch runs this feed's writes in one transaction, which it may share
 	// with feeds that other goroutines ingest at the same moment: one fsync
 	// for several feeds. If the shared transaction fails, bbolt runs each
 	// feed again in a transaction of its own, so fn must start afresh.
 	err := db.bolt.Batch(func(tx *bolt.Tx) error {
 		res = Result{}
-		db.grouping.unfile(filed) // a run before this one failed
+		unfile(grouped) // a run before this one failed
 		w := newWriter(tx, source, now)
 		w.group = &db.grouping
-		defer func() { filed = w.filed }()
+		defer func() { grouped = w.filed }()
 		for i := range items {
 			w.sig = nil
 			if sigs != nil {
@@ -154,7 +154,7 @@ func (db *DB) ingest(source string, items []Item, sigs []*group.Sig, st *SourceS
 		return putJSON(sources, []byte(source), state)
 	})
 	if err != nil {
-		db.grouping.unfile(filed)
+		unfile(grouped)
 		return res, fmt.Errorf("store %s: %w", source, err)
 	}
 	if st != nil {
@@ -199,7 +199,7 @@ type writer struct {
 	changed   bool // Prune changed a story
 
 	group *grouping  // nil: no grouping
-	filed []uint32   // reports this transaction filed in the group index
+	filed []filed    // reports this transaction filed in the group index
 	sig   *group.Sig // the group signature of the item put stores, if made
 }
 

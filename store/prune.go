@@ -252,8 +252,10 @@ func (w *writer) delete(it *Item, old *summary) error {
 			return err
 		}
 	}
-	if w.group != nil && w.group.index != nil {
-		w.group.index.Remove(it.ID)
+	if w.group != nil {
+		if x := w.group.index.Load(); x != nil {
+			x.Remove(it.ID)
+		}
 	}
 	w.changed = true
 	return nil
