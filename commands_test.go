@@ -45,7 +45,7 @@ func flaky(t *testing.T) string {
 			return
 		}
 		w.Header().Set("Content-Type", "application/rss+xml")
-		io.WriteString(w, flakyRSS)
+		io.WriteString(w, shiftDates(flakyRSS))
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL

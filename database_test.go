@@ -116,11 +116,11 @@ func TestSecondDaemon(t *testing.T) {
 func TestRetentionInDaemon(t *testing.T) {
 	feed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/rss+xml")
-		io.WriteString(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>Gazette</title><link>https://gazette.example/</link><description>t</description>
+		io.WriteString(w, shiftDates(`<?xml version="1.0"?><rss version="2.0"><channel><title>Gazette</title><link>https://gazette.example/</link><description>t</description>
 <item><title>Ghat festival opens</title><link>https://gazette.example/3</link><pubDate>Mon, 23 Nov 2026 10:00:00 +0000</pubDate></item>
 <item><title>Ubari well repaired</title><link>https://gazette.example/2</link><pubDate>Sun, 22 Nov 2026 10:00:00 +0000</pubDate></item>
 <item><title>Sabha market reopens</title><link>https://gazette.example/1</link><pubDate>Sat, 21 Nov 2026 10:00:00 +0000</pubDate></item>
-</channel></rss>`)
+</channel></rss>`))
 	}))
 	defer feed.Close()
 	configPath := filepath.Join(t.TempDir(), "config.yaml")

@@ -37,8 +37,8 @@ func TestWriteFailure(t *testing.T) {
 		}
 		io.WriteString(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title><link>https://big.example/</link><description>t</description>`)
 		for i := range n {
-			fmt.Fprintf(w, `<item><title>Tobruk harbour log %d</title><link>https://big.example/log/%d</link><description>%s</description><pubDate>Mon, 23 Nov 2026 08:00:00 +0000</pubDate></item>`,
-				i, i, strings.Repeat("Cargo and fishing boats entered and left the harbour. ", 20))
+			fmt.Fprintf(w, `<item><title>Tobruk harbour log %d</title><link>https://big.example/log/%d</link><description>%s</description><pubDate>%s</pubDate></item>`,
+				i, i, strings.Repeat("Cargo and fishing boats entered and left the harbour. ", 20), shiftDates("Mon, 23 Nov 2026")+" 08:00:00 +0000")
 		}
 		io.WriteString(w, `</channel></rss>`)
 	}))

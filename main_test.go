@@ -228,8 +228,47 @@ const (
 {"id":"ar-1","url":"https://arabic.example/1","title":"افتتاح مدرسة في سبها","content_text":"خبر تجريبي","date_published":"2026-11-23T05:00:00Z","tags":["تعليم"]}]}`
 )
 
+// fixtureDay is the day the fixtures' dates were written on. shiftDates
+// moves a fixture's dates to as many days before today, so that its
+// stories stay recent (within retention and the grouping window) whenever
+// the tests run.
+var fixtureDay = time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+
+var fixtureDate = regexp.MustCompile(`(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4}|\d{4}-\d{2}-\d{2}`)
+
+func shiftDates(s string) string {
+	days := int(time.Now().UTC().Truncate(24*time.Hour).Sub(fixtureDay) / (24 * time.Hour))
+	if days == 0 {
+		return s
+	}
+	return fixtureDate.ReplaceAllStringFunc(s, func(d string) string {
+		for _, layout := range []string{"Mon, 02 Jan 2006", "2006-01-02"} {
+			if t, err := time.Parse(layout, d); err == nil {
+				return t.AddDate(0, 0, days).Format(layout)
+			}
+		}
+		return d
+	})
+}
+
+func TestShiftDates(t *testing.T) {
+	defer func(d time.Time) { fixtureDay = d }(fixtureDay)
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	fixtureDay = today.AddDate(0, 0, -3)
+	in := "<pubDate>Mon, 23 Nov 2026 08:00:00 +0000</pubDate><updated>2026-11-23T09:00:00Z</updated>"
+	want := "<pubDate>" + time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC).Format("Mon, 02 Jan 2006") + " 08:00:00 +0000</pubDate><updated>2026-11-26T09:00:00Z</updated>"
+	if got := shiftDates(in); got != want {
+		t.Errorf("shiftDates:\n got %s\nwant %s", got, want)
+	}
+	fixtureDay = today
+	if got := shiftDates(in); got != in {
+		t.Errorf("shiftDates on the fixtures' day changed %s", got)
+	}
+}
+
 func serveString(t *testing.T, contentType, body string) string {
 	t.Helper()
+	body = shiftDates(body)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", contentType)
 		w.Header().Set("ETag", `"e2e"`)

@@ -28,10 +28,11 @@ func countingFeed(t *testing.T, items ...string) (feedURL string, requests *atom
 			title, url.PathEscape(title), i, title)
 	}
 	body.WriteString(`</channel></rss>`)
+	text := shiftDates(body.String())
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		requests.Add(1)
 		w.Header().Set("Content-Type", "application/rss+xml")
-		io.WriteString(w, body.String())
+		io.WriteString(w, text)
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL, requests

@@ -79,11 +79,11 @@ type Sig struct {
 	Polarity  polarity
 	Entities  []string // sorted
 
-	titleEnt    []string // the entities the title names
-	mentions    []string
-	titleStems  []string // the title's content words, sorted
-	titleSeq    []string // the title's content words, in order
-	reportStems []string // the content words of the title and the whole summary, sorted
+	titleEnt   []string // the entities the title names
+	mentions   []string
+	titleStems []string // the title's content words, sorted
+	titleSeq   []string // the title's content words, in order
+	report     string   // the content words of title and summary, sorted, each between spaces
 }
 
 // leadWords bounds how much of a summary counts.
@@ -138,7 +138,7 @@ func NewSig(r Report) *Sig {
 	}
 	s.titleSeq = contentSeq(tw)
 	s.titleStems = sortedSet(s.titleSeq)
-	s.reportStems = contentWords(append(slices.Clone(tw), sw...))
+	s.report = " " + strings.Join(contentWords(append(slices.Clone(tw), sw...)), " ") + " "
 	s.Title = hashWords(s.titleStems)
 	s.Words = hashWords(contentWords(append(slices.Clone(tw), lw...)))
 	s.Numbers = numbers(tw)
@@ -283,10 +283,10 @@ func substituted(a, b *Sig) bool {
 	if frame < 2 || len(x) == 0 || len(y) == 0 || len(x) > maxSpan || len(y) > maxSpan {
 		return false
 	}
-	if dice(hashWords(a.reportStems), hashWords(b.reportStems)) >= sameText {
+	if dice(hashWords(strings.Fields(a.report)), hashWords(strings.Fields(b.report))) >= sameText {
 		return false // one text under two headlines
 	}
-	return hasAbsent(x, b.reportStems) && hasAbsent(y, a.reportStems)
+	return hasAbsent(x, b.report) && hasAbsent(y, a.report)
 }
 
 // sameText is the word overlap of two reports' titles and summaries above
@@ -310,21 +310,21 @@ func differingSpans(a, b []string) (x, y []string, frame int) {
 	return a[p : len(a)-s], b[p : len(b)-s], p + s
 }
 
-func hasAbsent(words, in []string) bool {
+func hasAbsent(words []string, report string) bool {
 	for _, w := range words {
-		if !present(w, in) {
+		if !present(w, report) {
 			return true
 		}
 	}
 	return false
 }
 
-// present reports whether w, or a spelling of it, is in the sorted set.
-func present(w string, set []string) bool {
-	if _, ok := slices.BinarySearch(set, w); ok {
+// present reports whether w, or a spelling of it, is a word of the report.
+func present(w, report string) bool {
+	if strings.Contains(report, " "+w+" ") {
 		return true
 	}
-	for _, x := range set {
+	for x := range strings.FieldsSeq(report) {
 		if sameSpelling(w, x) {
 			return true
 		}

@@ -112,7 +112,7 @@ func (w *writer) findGroup(c *Copy, summary string) []byte {
 	}
 	cfg := g.cfg.Load()
 	x := g.index.Load()
-	if cfg == nil || x == nil {
+	if cfg == nil || x == nil || !w.recent(c, cfg) {
 		return nil
 	}
 	sig := w.sig
@@ -131,11 +131,11 @@ func (w *writer) findGroup(c *Copy, summary string) []byte {
 // taken back if the transaction fails (see writer.filed).
 func (w *writer) fileReport(id uint64, c *Copy) {
 	g := w.group
-	if g == nil || g.cfg.Load() == nil {
+	if g == nil {
 		return
 	}
-	x := g.index.Load()
-	if x == nil {
+	cfg, x := g.cfg.Load(), g.index.Load()
+	if cfg == nil || x == nil || !w.recent(c, cfg) {
 		return
 	}
 	sig := w.sig
@@ -143,6 +143,13 @@ func (w *writer) fileReport(id uint64, c *Copy) {
 		sig = incomingSig(c, c.Summary)
 	}
 	w.filed = append(w.filed, filed{x, x.Add(id, sig, reporter(c))})
+}
+
+// recent reports whether a copy was published within the window, so that
+// a new report may still join its story: older reports are neither looked
+// for nor filed (a feed's archive, say, on its first fetch).
+func (w *writer) recent(c *Copy, cfg *group.Config) bool {
+	return !c.Published.Before(w.now.Add(-cfg.Window))
 }
 
 // incomingSig is the group signature of an incoming copy with the item's
@@ -158,14 +165,19 @@ func incomingSig(c *Copy, summary string) *group.Sig {
 // transaction, where making them would hold up every other feed's
 // writes; nil while grouping is off.
 func (db *DB) groupSigs(items []Item, now time.Time) []*group.Sig {
-	if db.grouping.cfg.Load() == nil {
+	cfg := db.grouping.cfg.Load()
+	if cfg == nil {
 		return nil
 	}
 	sigs := make([]*group.Sig, len(items))
 	for i := range items {
 		in := &items[i]
+		published := reportTime(in, now)
+		if published.Before(now.Add(-cfg.Window)) {
+			continue // too old to group: see writer.recent
+		}
 		sigs[i] = group.NewSig(group.Report{
-			Title: in.Title, Summary: in.Summary, Published: reportTime(in, now), Outlet: in.Outlet,
+			Title: in.Title, Summary: in.Summary, Published: published, Outlet: in.Outlet,
 			Entities: in.Entities, TitleEntities: in.TitleEntities, Mentions: in.Mentions,
 		})
 	}
