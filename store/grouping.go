@@ -103,67 +103,39 @@ func copySig(it *Item, i int) *group.Sig {
 // the source passes on others' reports.
 func reporter(c *Copy) string { return c.Source + "\x00" + c.Outlet }
 
-// findGroup returns the id of the story the incoming copy c joins, or
-// nil. Called inside put's transaction.
-func (w *writer) findGroup(c *Copy, summary string) []byte {
-	g := w.group
-	if g == nil {
+// findGroup returns the id of the story the item being put joins, by its
+// signature (w.sig), or nil. Called inside put's transaction.
+func (w *writer) findGroup(c *Copy) []byte {
+	if w.sig == nil || w.group == nil {
+		return nil // grouping is off, or the item is too old to group
+	}
+	cfg, x := w.group.cfg.Load(), w.group.index.Load()
+	if cfg == nil || x == nil {
 		return nil
 	}
-	cfg := g.cfg.Load()
-	x := g.index.Load()
-	if cfg == nil || x == nil || !w.recent(c, cfg) {
-		return nil
-	}
-	sig := w.sig
-	if sig == nil {
-		sig = incomingSig(c, summary)
-		w.sig = sig
-	}
-	id, ok := x.Find(sig, *cfg, reporter(c))
+	id, ok := x.Find(w.sig, *cfg, reporter(c))
 	if !ok || w.stories.Get(idKey(id)) == nil {
 		return nil
 	}
 	return idKey(id)
 }
 
-// fileReport adds the incoming copy c of story id to the index, to be
-// taken back if the transaction fails (see writer.filed).
+// fileReport adds the item being put, as copy c of story id, to the
+// index, to be taken back if the transaction fails (see writer.filed).
 func (w *writer) fileReport(id uint64, c *Copy) {
-	g := w.group
-	if g == nil {
+	if w.sig == nil || w.group == nil {
 		return
 	}
-	cfg, x := g.cfg.Load(), g.index.Load()
-	if cfg == nil || x == nil || !w.recent(c, cfg) {
-		return
+	if x := w.group.index.Load(); x != nil {
+		w.filed = append(w.filed, filed{x, x.Add(id, w.sig, reporter(c))})
 	}
-	sig := w.sig
-	if sig == nil {
-		sig = incomingSig(c, c.Summary)
-	}
-	w.filed = append(w.filed, filed{x, x.Add(id, sig, reporter(c))})
-}
-
-// recent reports whether a copy was published within the window, so that
-// a new report may still join its story: older reports are neither looked
-// for nor filed (a feed's archive, say, on its first fetch).
-func (w *writer) recent(c *Copy, cfg *group.Config) bool {
-	return !c.Published.Before(w.now.Add(-cfg.Window))
-}
-
-// incomingSig is the group signature of an incoming copy with the item's
-// summary.
-func incomingSig(c *Copy, summary string) *group.Sig {
-	return group.NewSig(group.Report{
-		Title: c.Title, Summary: summary, Published: c.Published, Outlet: c.Outlet,
-		Entities: c.Entities, TitleEntities: c.TitleEntities, Mentions: c.Mentions,
-	})
 }
 
 // groupSigs makes the items' group signatures before the write
 // transaction, where making them would hold up every other feed's
-// writes; nil while grouping is off.
+// writes; nil while grouping is off. An item published before the window
+// gets none: no new report can join its story, so it is neither looked
+// for nor filed (a feed's archive on its first fetch, say).
 func (db *DB) groupSigs(items []Item, now time.Time) []*group.Sig {
 	cfg := db.grouping.cfg.Load()
 	if cfg == nil {
@@ -174,7 +146,7 @@ func (db *DB) groupSigs(items []Item, now time.Time) []*group.Sig {
 		in := &items[i]
 		published := reportTime(in, now)
 		if published.Before(now.Add(-cfg.Window)) {
-			continue // too old to group: see writer.recent
+			continue
 		}
 		sigs[i] = group.NewSig(group.Report{
 			Title: in.Title, Summary: in.Summary, Published: published, Outlet: in.Outlet,

@@ -265,12 +265,11 @@ func (w *writer) put(in *Item, res *Result) error {
 	grouped := false
 	if id == nil {
 		// Not known by key or link: the same news in other words?
-		if id = w.findGroup(&c, in.Summary); id == nil {
+		if id = w.findGroup(&c); id == nil {
 			return w.create(in, c, canon, res)
 		}
 		grouped = true
-		c.Grouped = true
-		c.Summary, c.Content, c.Author, c.Language = in.Summary, in.Content, in.Author, in.Language
+		c.keepText(in)
 	}
 	it, old, err := w.load(id)
 	if err != nil {
@@ -300,17 +299,8 @@ func (w *writer) put(in *Item, res *Result) error {
 	case i < 0 && grouped && c.Published.Before(it.Published):
 		// An earlier report of the same news: the story shows it from now
 		// on, under the same id, and the report it showed keeps its text.
-		first := it.Copies[0]
-		first.Grouped = true
-		first.Summary, first.Content, first.Author, first.Language = it.Summary, it.Content, it.Author, it.Language
-		if first.Title == "" {
-			first.Title = it.Title
-		}
-		if first.Published.IsZero() {
-			first.Published = it.Published
-		}
-		c.Grouped = false
-		c.Summary, c.Content, c.Author, c.Language = "", "", "", ""
+		first := it.asGrouped(0)
+		c.dropText()
 		it.Copies = append([]Copy{c, first}, it.Copies[1:]...)
 		w.refresh(&it, in)
 		res.Merged++
@@ -330,8 +320,7 @@ func (w *writer) put(in *Item, res *Result) error {
 		it.Copies[0] = c
 	default:
 		if it.Copies[i].Grouped {
-			c.Grouped = true
-			c.Summary, c.Content, c.Author, c.Language = in.Summary, in.Content, in.Author, in.Language
+			c.keepText(in)
 		}
 		changed = !copyEqual(it.Copies[i], c)
 		it.Copies[i] = c

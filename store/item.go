@@ -68,6 +68,37 @@ type Copy struct {
 	Language string `json:"lang,omitempty"`
 }
 
+// keepText makes c a grouped copy that keeps the text it tells, from
+// the item it came as.
+func (c *Copy) keepText(from *Item) {
+	c.Grouped = true
+	c.Summary, c.Content, c.Author, c.Language = from.Summary, from.Content, from.Author, from.Language
+}
+
+// dropText makes c a story's own copy, whose text is the story's.
+func (c *Copy) dropText() {
+	c.Grouped = false
+	c.Summary, c.Content, c.Author, c.Language = "", "", "", ""
+}
+
+// asGrouped returns the story's i'th copy as a grouped copy with the text
+// it tells: a grouped copy's own, else (the first copy, or one that joined
+// it by link) the story's.
+func (it *Item) asGrouped(i int) Copy {
+	c := it.Copies[i]
+	if c.Grouped {
+		return c
+	}
+	c.keepText(it)
+	if c.Title == "" {
+		c.Title = it.Title
+	}
+	if c.Published.IsZero() {
+		c.Published = it.Published
+	}
+	return c
+}
+
 // Sources returns the names of the sources that carried the story, first
 // copy first.
 func (it *Item) Sources() []string {

@@ -48,7 +48,7 @@ func (db *DB) Prune(ctx context.Context, r Retention, batch int) (deleted int, e
 	}
 	if r.MaxAge > 0 {
 		limit := timeKey(db.now().Add(-r.MaxAge), 0)
-		n, err := db.pruneBatches(ctx, func(w *writer) (int, bool, error) {
+		n, err := db.inBatches(ctx, func(w *writer) (int, bool, error) {
 			return w.pruneOld(limit, batch)
 		})
 		deleted += n
@@ -71,7 +71,7 @@ func (db *DB) Prune(ctx context.Context, r Retention, batch int) (deleted int, e
 		if limit == nil {
 			continue // no more stories than it may keep
 		}
-		n, err := db.pruneBatches(ctx, func(w *writer) (int, bool, error) {
+		n, err := db.inBatches(ctx, func(w *writer) (int, bool, error) {
 			return w.pruneSource(name, limit, batch)
 		})
 		deleted += n
@@ -82,16 +82,18 @@ func (db *DB) Prune(ctx context.Context, r Retention, batch int) (deleted int, e
 	return deleted, nil
 }
 
-// pruneStep changes up to one batch of stories. It returns how many it
-// deleted and whether it found none left to change.
-type pruneStep func(w *writer) (deleted int, done bool, err error)
+// batchStep changes up to one batch of stories in w's transaction. It
+// returns how many it counts (deleted, split, merged) and whether none
+// are left to change.
+type batchStep func(w *writer) (n int, done bool, err error)
 
-// pruneBatches runs step in one write transaction after another until it
-// is done or ctx is. It returns the stories deleted.
-func (db *DB) pruneBatches(ctx context.Context, step pruneStep) (deleted int, err error) {
+// inBatches runs step in one write transaction after another until it is
+// done or ctx is, so that ingest and readers go on between batches. It
+// returns the sum of what the steps counted.
+func (db *DB) inBatches(ctx context.Context, step batchStep) (total int, err error) {
 	for {
 		if err := ctx.Err(); err != nil {
-			return deleted, err
+			return total, err
 		}
 		now := db.now().UTC().Truncate(time.Second)
 		var n int
@@ -109,14 +111,14 @@ func (db *DB) pruneBatches(ctx context.Context, step pruneStep) (deleted int, er
 			return nil
 		})
 		if err != nil {
-			return deleted, err
+			return total, err
 		}
-		deleted += n
+		total += n
 		if changed {
 			db.noteChanged(now)
 		}
 		if done {
-			return deleted, nil
+			return total, nil
 		}
 	}
 }

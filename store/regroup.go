@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -21,14 +20,7 @@ const DefaultRegroupBatch = 500
 
 // GroupVersion returns the grouping settings the last completed Regroup
 // or SetGroupVersion recorded, or "".
-func (db *DB) GroupVersion() (string, error) {
-	var v string
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		v = string(tx.Bucket(bucketMeta).Get(keyGroupVersion))
-		return nil
-	})
-	return v, err
-}
+func (db *DB) GroupVersion() (string, error) { return db.metaValue(keyGroupVersion) }
 
 // SetGroupVersion records the grouping settings the stories are grouped
 // under, without regrouping: for a new database.
@@ -70,81 +62,47 @@ func (db *DB) Regroup(ctx context.Context, cfg *group.Config, version string) (s
 	return split, merged, nil
 }
 
-// regroupBatches runs step in one write transaction after another, from
-// the key after, until it returns a nil key or ctx is done.
-func (db *DB) regroupBatches(ctx context.Context, step func(w *writer, after []byte) (next []byte, n int, err error)) (total int, err error) {
-	var after []byte
-	for {
-		if err := ctx.Err(); err != nil {
-			return total, err
-		}
-		now := db.now().UTC().Truncate(time.Second)
-		var next []byte
-		var n int
-		var changed bool
-		err := db.bolt.Update(func(tx *bolt.Tx) error {
-			w := newWriter(tx, "", now)
-			var err error
-			if next, n, err = step(w, after); err != nil {
-				return err
-			}
-			if changed = w.changed; changed {
-				return markChanged(tx, now)
-			}
-			return nil
-		})
-		if err != nil {
-			return total, err
-		}
-		total += n
-		if changed {
-			db.noteChanged(now)
-		}
-		if next == nil {
-			return total, nil
-		}
-		after = next
-	}
-}
-
 // splitGroups takes out of each story the grouped copies that cfg no
 // longer finds the same news as the story's own.
 func (db *DB) splitGroups(ctx context.Context, cfg *group.Config) (int, error) {
-	return db.regroupBatches(ctx, func(w *writer, after []byte) ([]byte, int, error) {
-		c := w.stories.Cursor()
-		k, v := c.First()
-		if after != nil {
-			k, v = c.Seek(after)
-			if bytes.Equal(k, after) {
-				k, v = c.Next()
-			}
-		}
+	var after []byte // the last story done
+	return db.inBatches(ctx, func(w *writer) (int, bool, error) {
 		split := 0
-		var last []byte
-		for n := 0; k != nil && n < DefaultRegroupBatch; k, v = c.Next() {
-			n++
-			last = slices.Clone(k)
+		for n := 0; n < DefaultRegroupBatch; n++ {
+			// A split writes to the bucket: each story is sought afresh.
+			k, v := seekAfter(w.stories.Cursor(), after)
+			if k == nil {
+				return split, true, nil
+			}
+			after = slices.Clone(k)
 			var it Item
 			if err := json.Unmarshal(v, &it); err != nil {
-				return nil, split, fmt.Errorf("story %x: %w", k, err)
+				return split, false, fmt.Errorf("story %x: %w", k, err)
 			}
 			if !slices.ContainsFunc(it.Copies, func(c Copy) bool { return c.Grouped }) {
 				continue
 			}
 			out, err := w.splitStory(&it, cfg)
 			if err != nil {
-				return nil, split, err
+				return split, false, err
 			}
 			split += out
-			// splitStory's writes moved the cursor's bucket: seek back.
-			c = w.stories.Cursor()
-			c.Seek(last)
 		}
-		if k == nil {
-			return nil, split, nil
-		}
-		return last, split, nil
+		return split, false, nil
 	})
+}
+
+// seekAfter moves c to the first key after after, or to the first key when
+// after is nil.
+func seekAfter(c *bolt.Cursor, after []byte) (k, v []byte) {
+	if after == nil {
+		return c.First()
+	}
+	k, v = c.Seek(after)
+	if bytes.Equal(k, after) {
+		k, v = c.Next()
+	}
+	return k, v
 }
 
 // splitStory keeps the story's copies that are the same news as its own
@@ -205,13 +163,12 @@ func (w *writer) standAlone(story *Item, c Copy) error {
 	if published.IsZero() {
 		published = story.Published
 	}
-	c.Grouped = false
 	it := Item{
 		ID: seq, Link: c.Link, Title: c.Title, Summary: c.Summary, Content: c.Content, Author: c.Author,
 		Language: c.Language, Published: published, FirstSeen: story.FirstSeen, Modified: w.now,
 		Tags: c.Tags, Copies: []Copy{c},
 	}
-	it.Copies[0].Summary, it.Copies[0].Content, it.Copies[0].Author, it.Copies[0].Language = "", "", "", ""
+	it.Copies[0].dropText()
 	if guid, ok := strings.CutPrefix(c.Key, "g:"); ok {
 		it.GUID = guid
 	}
@@ -243,51 +200,33 @@ func (w *writer) repoint(c Copy, from, to []byte) error {
 // folds each into an earlier one it is the same news as.
 func (db *DB) mergeGroups(ctx context.Context, cfg group.Config) (int, error) {
 	x := group.NewIndex()
-	return db.regroupBatches(ctx, func(w *writer, after []byte) ([]byte, int, error) {
-		times := w.tx.Bucket(bucketTime)
+	var after []byte // the time key of the last story done
+	return db.inBatches(ctx, func(w *writer) (int, bool, error) {
 		merged := 0
-		var last []byte
 		for n := 0; n < DefaultRegroupBatch; n++ {
-			c := times.Cursor()
-			var k []byte
-			if last == nil && after == nil {
-				k, _ = c.First()
-			} else {
-				from := last
-				if from == nil {
-					from = after
-				}
-				k, _ = c.Seek(from)
-				if bytes.Equal(k, from) {
-					k, _ = c.Next()
-				}
-			}
+			k, _ := seekAfter(w.tx.Bucket(bucketTime).Cursor(), after)
 			if k == nil {
-				return nil, merged, nil
+				return merged, true, nil
 			}
-			last = slices.Clone(k)
+			after = slices.Clone(k)
 			it, old, err := w.load(k[8:])
 			if err != nil {
-				return nil, merged, err
+				return merged, false, err
 			}
 			x.Expire(it.Published.Add(-cfg.Window))
-			first := copySig(&it, 0)
-			into, ok := x.Find(first, cfg, reporter(&it.Copies[0]))
-			if ok && into != it.ID {
+			id := it.ID
+			if into, ok := x.Find(copySig(&it, 0), cfg, reporter(&it.Copies[0])); ok && into != it.ID {
 				if err := w.mergeInto(&it, old, into); err != nil {
-					return nil, merged, err
+					return merged, false, err
 				}
-				for i := range it.Copies {
-					x.Add(into, copySig(&it, i), reporter(&it.Copies[i]))
-				}
+				id = into
 				merged++
-				continue
 			}
 			for i := range it.Copies {
-				x.Add(it.ID, copySig(&it, i), reporter(&it.Copies[i]))
+				x.Add(id, copySig(&it, i), reporter(&it.Copies[i]))
 			}
 		}
-		return last, merged, nil
+		return merged, false, nil
 	})
 }
 
@@ -299,23 +238,11 @@ func (w *writer) mergeInto(it *Item, old *summary, into uint64) error {
 	if err != nil {
 		return err
 	}
-	for i, c := range it.Copies {
-		if !c.Grouped {
-			// The story's own text, which its first copy, and the copies
-			// that joined it by link, told.
-			c.Summary, c.Content, c.Author, c.Language = it.Summary, it.Content, it.Author, it.Language
-			if c.Title == "" {
-				c.Title = it.Title
-			}
-			if c.Published.IsZero() {
-				c.Published = it.Published
-			}
-		}
-		c.Grouped = true
+	for i := range it.Copies {
 		if err := w.repoint(it.Copies[i], idKey(it.ID), idKey(into)); err != nil {
 			return err
 		}
-		target.Copies = append(target.Copies, c)
+		target.Copies = append(target.Copies, it.asGrouped(i))
 	}
 	target.Tags = unionTags(target.Copies)
 	target.Modified = w.now

@@ -28,10 +28,13 @@ var (
 // TagVersion returns the version of the rules that the last completed
 // Retag or SetTagVersion recorded, or "" for a new database or one never
 // re-tagged.
-func (db *DB) TagVersion() (string, error) {
+func (db *DB) TagVersion() (string, error) { return db.metaValue(keyTagVersion) }
+
+// metaValue reads a value of the meta bucket; "" when it is not set.
+func (db *DB) metaValue(key []byte) (string, error) {
 	var v string
 	err := db.bolt.View(func(tx *bolt.Tx) error {
-		v = string(tx.Bucket(bucketMeta).Get(keyTagVersion))
+		v = string(tx.Bucket(bucketMeta).Get(key))
 		return nil
 	})
 	return v, err
