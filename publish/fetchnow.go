@@ -39,18 +39,10 @@ const (
 	fetchError  = "error"
 )
 
-// handleFetchNow serves POST /api/fetch with fetchNow. Only clients on this
-// machine may start fetches; and since a reverse proxy on this machine makes
-// every client look local, a request that a proxy forwarded is refused too,
-// as is a cross-origin request from a browser.
+// handleFetchNow serves POST /api/fetch with fetchNow, for clients on this
+// machine (see localOnly).
 func handleFetchNow(fetchNow func(context.Context, []string, func(string)) (string, bool, error), logger *slog.Logger) http.Handler {
-	csrf := http.NewCrossOriginProtection()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
-		if !fromLoopback(r) || forwarded(r) || csrf.Check(r) != nil {
-			http.Error(w, "Fetches can be started only from this machine: run libyawire fetch on the server, or POST to /api/fetch on its loopback address.", http.StatusForbidden)
-			return
-		}
 		if fetchNow == nil {
 			http.Error(w, "Fetching is not available on this server.", http.StatusServiceUnavailable)
 			return
@@ -125,6 +117,22 @@ func (s *fetchStream) writeLine(line string) {
 // line breaks.
 func oneLine(s string) string {
 	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' }), " ")
+}
+
+// localOnly serves h only to clients on this machine, answering others
+// 403 with refusal; and since a reverse proxy on this machine makes every
+// client look local, a request that a proxy forwarded is refused too, as
+// is a cross-origin request from a browser. Its answers are not cached.
+func localOnly(refusal string, h http.Handler) http.Handler {
+	csrf := http.NewCrossOriginProtection()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		if !fromLoopback(r) || forwarded(r) || csrf.Check(r) != nil {
+			http.Error(w, refusal, http.StatusForbidden)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // fromLoopback reports whether the request came from this machine.

@@ -7,10 +7,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/libyawire/libyawire/store"
 )
 
 // fakeFetchNow knows the sources herald, wasat and un-news; un-news fails.
@@ -217,5 +221,39 @@ func TestReadFetchStream(t *testing.T) {
 				t.Errorf("error %v, want %q", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestBackupLocalOnly: POST /api/backup gives a copy that opens with the
+// stories to a client on this machine, and is refused like /api/fetch to
+// others and to forwarded requests.
+func TestBackupLocalOnly(t *testing.T) {
+	f := newFixture(t)
+	for _, tt := range []struct {
+		remote string
+		header []string
+	}{
+		{"192.0.2.7:4000", nil},
+		{"127.0.0.1:4000", []string{"X-Forwarded-For", "192.0.2.7"}},
+	} {
+		if resp := postFetch(t, f, "/api/backup", tt.remote, tt.header...); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("from %s %v: %s, want 403", tt.remote, tt.header, resp.Status)
+		}
+	}
+	resp := postFetch(t, f, "/api/backup", "127.0.0.1:4000")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("from this machine: %s", resp.Status)
+	}
+	path := filepath.Join(t.TempDir(), "copy.db")
+	if err := os.WriteFile(path, []byte(readBody(t, resp)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if n, _ := db.Count(); n != 8 {
+		t.Errorf("the copy holds %d stories, want the fixture's 8", n)
 	}
 }

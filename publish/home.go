@@ -334,21 +334,12 @@ func (s *server) homeStory(it *store.Item, sources map[string]sourceInfo, now ti
 	if lang := strings.ToLower(it.Language); isLanguageCode(lang) {
 		st.Lang = lang
 	}
-	outlet := func(c store.Copy) string {
-		if c.Outlet != "" {
-			return c.Outlet // a publisher that Google News, say, passes on
-		}
-		if si, ok := sources[c.Source]; ok {
-			return si.title
-		}
-		return c.Source
-	}
 	for i, c := range it.Copies {
 		if i == 0 {
-			st.Outlet = outlet(c)
+			st.Outlet = outletTitle(c, sources)
 			continue
 		}
-		st.Also = append(st.Also, outletLink{Title: outlet(c), Link: c.Link})
+		st.Also = append(st.Also, outletLink{Title: outletTitle(c, sources), Link: c.Link})
 	}
 	st.Outlets = len(it.Copies)
 	for _, slug := range it.Tags {

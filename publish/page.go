@@ -140,15 +140,9 @@ func (s *server) newPage(flt filter, items []store.Item, sources map[string]sour
 			e.tags[j] = category{slug: xmlText(slug), title: xmlText(s.tagTitle(slug))}
 		}
 		for j, c := range it.Copies {
-			name := xmlText(c.Source)
-			si, ok := sources[c.Source]
-			if !ok {
-				si.title = name
-			}
-			if c.Outlet != "" {
-				si.title = xmlText(c.Outlet) // a publisher that Google News, say, passes on
-			}
-			e.copies[j] = copyRef{source: name, link: xmlText(c.Link), sourceInfo: si}
+			si := sources[c.Source]
+			si.title = xmlText(outletTitle(c, sources))
+			e.copies[j] = copyRef{source: xmlText(c.Source), link: xmlText(c.Link), sourceInfo: si}
 		}
 		if also := alsoReported(e.copies); also != "" {
 			// Readers show content, and few show RSS or Atom's further
@@ -185,6 +179,18 @@ func (s *server) newPage(flt filter, items []store.Item, sources map[string]sour
 		p.feed.Updated = s.opts.Now().UTC()
 	}
 	return p
+}
+
+// outletTitle names who reported a copy: the publisher a source passed on
+// (Google News's), else the source's title, else its name.
+func outletTitle(c store.Copy, sources map[string]sourceInfo) string {
+	if c.Outlet != "" {
+		return c.Outlet
+	}
+	if si, ok := sources[c.Source]; ok {
+		return si.title
+	}
+	return c.Source
 }
 
 // alsoReported is the HTML list of the outlets after the first that

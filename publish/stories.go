@@ -74,13 +74,7 @@ func handleStory(s *server) http.Handler {
 			info.Tags = []string{}
 		}
 		for i, c := range it.Copies {
-			ri := reportInfo{Source: c.Source, Outlet: c.Outlet, Title: c.Title, Link: c.Link, Grouped: c.Grouped}
-			if ri.Outlet == "" {
-				ri.Outlet = c.Source
-				if si, ok := sources[c.Source]; ok {
-					ri.Outlet = si.title
-				}
-			}
+			ri := reportInfo{Source: c.Source, Outlet: outletTitle(c, sources), Title: c.Title, Link: c.Link, Grouped: c.Grouped}
 			if i == 0 && ri.Title == "" {
 				ri.Title = it.Title
 			}
