@@ -170,20 +170,18 @@ func newFetcher(cfg *Config, db *store.DB, tagger *tag.Tagger) *fetch.Fetcher {
 	})
 }
 
-// observeFetch returns the scheduler's onFetch that counts fetches in m.
-func observeFetch(m *publish.Metrics) func(fetch.Source, fetch.Outcome, error) {
-	return func(src fetch.Source, out fetch.Outcome, err error) {
-		outcome := publish.FetchOK
-		switch {
-		case err != nil:
-			outcome = publish.FetchFailed
-		case out.Skipped != "":
-			outcome = publish.FetchSkipped
-		case out.NotModified:
-			outcome = publish.FetchNotModified
-		}
-		m.ObserveFetch(src.Name, outcome, out.Took, out.New)
+// countFetch counts a fetch and how it went in m.
+func countFetch(m *publish.Metrics, src fetch.Source, out fetch.Outcome, err error) {
+	outcome := publish.FetchOK
+	switch {
+	case err != nil:
+		outcome = publish.FetchFailed
+	case out.Skipped != "":
+		outcome = publish.FetchSkipped
+	case out.NotModified:
+		outcome = publish.FetchNotModified
 	}
+	m.ObserveFetch(src.Name, outcome, out.Took, out.New)
 }
 
 // databasePath is the config's database unless LIBYAWIRE_DATABASE says

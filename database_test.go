@@ -40,12 +40,7 @@ func storiesIn(t *testing.T, path string) int {
 func TestBackupAndCompact(t *testing.T) {
 	configPath := writeE2EConfig(t)
 	d := startDaemon(t, configPath, 4)
-	stopped := false
-	defer func() {
-		if !stopped {
-			d.stop()
-		}
-	}()
+	defer d.stop()
 	listenAt(t, configPath, d)
 	want := len(d.feed("/feed.json").Items)
 	dir := t.TempDir()
@@ -69,7 +64,6 @@ func TestBackupAndCompact(t *testing.T) {
 	if err := d.stop(); err != nil {
 		t.Fatal(err)
 	}
-	stopped = true
 	offline := filepath.Join(dir, "offline.db")
 	out, stderr, err = runCommand(t, "backup", offline, "-config", configPath)
 	if err != nil {

@@ -146,15 +146,20 @@ func startDaemon(t *testing.T, configPath string, nSources int) *daemon {
 		done <- run(ctx, []string{"-config", configPath}, getenv, io.Discard, lw)
 	}()
 	d := &daemon{t: t, log: lw}
+	// stop may be called again (a deferred stop after the test's own):
+	// it returns what the first call did.
+	var stopErr error
+	var once sync.Once
 	d.stop = func() error {
-		cancel()
-		select {
-		case err := <-done:
-			return err
-		case <-time.After(waitTime):
-			t.Fatalf("daemon did not stop; log:\n%s", lw)
-			return nil
-		}
+		once.Do(func() {
+			cancel()
+			select {
+			case stopErr = <-done:
+			case <-time.After(waitTime):
+				t.Fatalf("daemon did not stop; log:\n%s", lw)
+			}
+		})
+		return stopErr
 	}
 	select {
 	case addr := <-lw.addr:

@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -165,7 +164,7 @@ func serve(ctx context.Context, cfg *Config, getenv func(string) string, stderr 
 // in the metrics and told to the WebSub hub when it changed the feeds.
 func (s *service) fetch(ctx context.Context, src fetch.Source) (fetch.Outcome, error) {
 	out, err := s.fetcher.Load().Fetch(ctx, src)
-	observeFetch(s.metrics)(src, out, err)
+	countFetch(s.metrics, src, out, err)
 	if out.New+out.Updated > 0 {
 		s.mu.Lock()
 		p := s.pinger
@@ -288,14 +287,13 @@ func (s *service) reload() {
 		s.logger.Warn("a new database path takes effect at the next start", "database", s.dbPath, "configured", cfg.Database)
 	}
 
-	tagger := s.tagger
-	rulesChanged := !slices.EqualFunc(cfg.Tags, old.Tags, sameRule)
-	if rulesChanged {
-		if tagger, err = newTagger(cfg); err != nil {
-			s.refuse(err) // validation makes this unreachable
-			return
-		}
+	tagger, err := newTagger(cfg)
+	if err != nil {
+		s.refuse(err) // validation makes this unreachable
+		return
 	}
+	// The version names what tags a story: a changed title re-tags nothing.
+	rulesChanged := tagger.Version() != s.tagger.Version()
 	changes, err := s.sched.Update(fetchSources(cfg), fetchLimits(cfg))
 	if err != nil {
 		s.refuse(err) // likewise
@@ -564,12 +562,6 @@ func notify(logger *slog.Logger, state string) {
 	if _, err := sd.SdNotify(false, state); err != nil {
 		logger.Warn("telling systemd", "state", state, "err", err)
 	}
-}
-
-// sameRule reports whether two tag rules are alike.
-func sameRule(a, b TagRule) bool {
-	return a.Slug == b.Slug && a.Title == b.Title && slices.Equal(a.Match, b.Match) &&
-		slices.Equal(a.Ambiguous, b.Ambiguous) && slices.Equal(a.Implies, b.Implies)
 }
 
 // fetchLimits is the config's limits for the scheduler.

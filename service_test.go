@@ -59,12 +59,7 @@ func TestSystemdNotify(t *testing.T) {
 
 	configPath := writeE2EConfig(t)
 	d := startDaemon(t, configPath, 4)
-	stopped := false
-	defer func() {
-		if !stopped {
-			d.stop()
-		}
-	}()
+	defer d.stop()
 	expect("READY=1")
 	for range 3 {
 		select {
@@ -93,6 +88,5 @@ func TestSystemdNotify(t *testing.T) {
 	if err := d.stop(); err != nil {
 		t.Fatal(err)
 	}
-	stopped = true
 	expect("STOPPING=1")
 }
