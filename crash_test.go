@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -467,67 +466,16 @@ func (f *crashFeed) render() []byte {
 type crashDaemon struct {
 	t      *testing.T
 	cmd    *exec.Cmd
-	log    *crashLog
+	log    *logWatch
 	base   string
 	exited chan struct{}
 	err    error // cmd.Wait's, once exited is closed
 }
 
-// crashLog is the daemon's stderr: every line kept, and the ends of
-// fetches passed on as they come.
-type crashLog struct {
-	mu      sync.Mutex
-	buf     bytes.Buffer
-	partial []byte
-	addr    chan string
-	fetched chan fetchEnd
-}
-
-type fetchEnd struct{ source, msg string }
-
-var (
-	crashAddrRe  = regexp.MustCompile(`msg=listening addr=(\S+)`)
-	crashFetchRe = regexp.MustCompile(`msg="?(fetched|fetch failed|not modified|fetch skipped)"? source=(\S+)`)
-)
-
-func (l *crashLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.buf.Write(p)
-	l.partial = append(l.partial, p...)
-	for {
-		i := bytes.IndexByte(l.partial, '\n')
-		if i < 0 {
-			break
-		}
-		line := string(l.partial[:i])
-		l.partial = l.partial[i+1:]
-		if m := crashAddrRe.FindStringSubmatch(line); m != nil {
-			select {
-			case l.addr <- m[1]:
-			default:
-			}
-		}
-		if m := crashFetchRe.FindStringSubmatch(line); m != nil {
-			select {
-			case l.fetched <- fetchEnd{source: m[2], msg: m[1]}:
-			default: // more than the test waits for; the log keeps them
-			}
-		}
-	}
-	return len(p), nil
-}
-
-func (l *crashLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // startCrashDaemon starts the daemon and waits until it listens.
 func startCrashDaemon(t *testing.T, bin, configPath, dbPath string) *crashDaemon {
 	t.Helper()
-	lg := &crashLog{addr: make(chan string, 1), fetched: make(chan fetchEnd, 4*crashSources)}
+	lg := newLogWatch()
 	cmd := exec.Command(bin, "-config", configPath)
 	// Debug, for the 304s; the database named outright, whatever the
 	// environment says.
@@ -539,37 +487,26 @@ func startCrashDaemon(t *testing.T, bin, configPath, dbPath string) *crashDaemon
 	d := &crashDaemon{t: t, cmd: cmd, log: lg, exited: make(chan struct{})}
 	go func() {
 		d.err = cmd.Wait()
+		fmt.Fprintf(lg, "exited: %v\n", d.err)
 		close(d.exited)
 	}()
 	t.Cleanup(func() {
 		cmd.Process.Kill()
 		<-d.exited
 	})
-	select {
-	case addr := <-lg.addr:
-		d.base = "http://" + addr
-	case <-d.exited:
-		t.Fatalf("the daemon exited at start: %v\nlog:\n%s", d.err, lg)
-	case <-time.After(crashWait):
-		t.Fatalf("the daemon did not listen within %v; log:\n%s", crashWait, lg)
-	}
+	d.base = "http://" + lg.await(t, 0, addrRe, 1, d.exited, crashWait)[0][1]
 	return d
 }
+
+// fetchEnd is how one fetch ended, as the daemon's log says.
+type fetchEnd struct{ source, msg string }
 
 // awaitFetches waits until n fetches have ended and returns them.
 func (d *crashDaemon) awaitFetches(n int) []fetchEnd {
 	d.t.Helper()
 	var ends []fetchEnd
-	timeout := time.After(crashWait)
-	for len(ends) < n {
-		select {
-		case e := <-d.log.fetched:
-			ends = append(ends, e)
-		case <-d.exited:
-			d.t.Fatalf("the daemon exited: %v\nlog:\n%s", d.err, d.log)
-		case <-timeout:
-			d.t.Fatalf("only %d of %d fetches ended within %v; log:\n%s", len(ends), n, crashWait, d.log)
-		}
+	for _, m := range d.log.await(d.t, 0, fetchRe, n, d.exited, crashWait) {
+		ends = append(ends, fetchEnd{source: m[2], msg: m[1]})
 	}
 	return ends
 }
@@ -590,7 +527,7 @@ func (d *crashDaemon) kill() int {
 	if !errors.As(d.err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
 		d.t.Fatalf("the daemon ended with %v before it was killed; log:\n%s", d.err, d.log)
 	}
-	return len(crashFetchRe.FindAllString(d.log.String(), -1))
+	return len(fetchRe.FindAllString(d.log.String(), -1))
 }
 
 // terminate stops the daemon with SIGTERM, as systemd does, and wants a

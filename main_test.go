@@ -22,47 +22,78 @@ import (
 	"time"
 )
 
-// logWatch is the daemon's stderr in a test: it keeps every line and tells
-// the test, over channels, when the daemon listens and when a fetch ends.
+// logWatch is a daemon's stderr in a test: it keeps every line and lets
+// the test wait for the lines it expects. Writes never block, so a daemon
+// that logs more than the test reads goes on.
 type logWatch struct {
-	mu       sync.Mutex
-	buf      bytes.Buffer
-	partial  []byte
-	addr     chan string
-	fetched  chan string // the source of each finished fetch, failed or not
-	retagged chan struct{}
-
-	lines []string
-	more  chan struct{} // closed, and replaced, when a line comes
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	partial []byte
+	lines   []string
+	more    chan struct{} // closed, and replaced, when a line comes
 }
 
-func newLogWatch() *logWatch {
-	return &logWatch{addr: make(chan string, 1), fetched: make(chan string, 100), retagged: make(chan struct{}, 1),
-		more: make(chan struct{})}
+func newLogWatch() *logWatch { return &logWatch{more: make(chan struct{})} }
+
+var (
+	addrRe = regexp.MustCompile(`msg=listening addr=(\S+)`)
+	// fetchRe matches the one line of each fetch that ended: how, and the source.
+	fetchRe  = regexp.MustCompile(`msg="?(fetched|fetch failed|fetch skipped|not modified)"? source=(\S+)`)
+	waitTime = 20 * time.Second // a bound for failure, not a wait for success
+)
+
+// await waits until n lines, from the from'th on, match re, and returns
+// their submatches. It fails the test after timeout, or as soon as exited
+// is closed (the daemon is gone) with too few.
+func (w *logWatch) await(t testing.TB, from int, re *regexp.Regexp, n int, exited <-chan struct{}, timeout time.Duration) [][]string {
+	t.Helper()
+	found, _ := w.scan(t, from, re.String(), re.FindStringSubmatch, n, exited, timeout)
+	return found
 }
 
 // waitLine waits for a line, from the from'th on, that contains every one
 // of the texts, and returns its index; it fails the test after waitTime.
 func (w *logWatch) waitLine(t *testing.T, from int, texts ...string) int {
 	t.Helper()
-	deadline := time.After(waitTime)
+	match := func(line string) []string {
+		for _, text := range texts {
+			if !strings.Contains(line, text) {
+				return nil
+			}
+		}
+		return []string{line}
+	}
+	_, last := w.scan(t, from, fmt.Sprintf("%q", texts), match, 1, nil, waitTime)
+	return last
+}
+
+// scan waits until match has matched n lines from the from'th on, and
+// returns what it gave for each and the index of the last.
+func (w *logWatch) scan(t testing.TB, from int, what string, match func(string) []string, n int, exited <-chan struct{}, timeout time.Duration) (found [][]string, last int) {
+	t.Helper()
+	deadline := time.After(timeout)
+	gone := false // the daemon exited: what it wrote is all there is
 	for i := from; ; {
 		w.mu.Lock()
 		lines, more := w.lines, w.more
 		w.mu.Unlock()
-	scan:
-		for ; i < len(lines); i++ {
-			for _, text := range texts {
-				if !strings.Contains(lines[i], text) {
-					continue scan
-				}
+		for ; i < len(lines) && len(found) < n; i++ {
+			if m := match(lines[i]); m != nil {
+				found, last = append(found, m), i
 			}
-			return i
+		}
+		if len(found) == n {
+			return found, last
+		}
+		if gone {
+			t.Fatalf("the daemon exited with %d of %d lines like %s; log:\n%s", len(found), n, what, w)
 		}
 		select {
 		case <-more:
+		case <-exited:
+			gone = true
 		case <-deadline:
-			t.Fatalf("no log line with %q; log:\n%s", texts, w)
+			t.Fatalf("%d of %d lines like %s within %v; log:\n%s", len(found), n, what, timeout, w)
 		}
 	}
 }
@@ -81,12 +112,6 @@ func (w *logWatch) next() int {
 	return len(w.lines)
 }
 
-var (
-	addrRe   = regexp.MustCompile(`msg=listening addr=(\S+)`)
-	fetchRe  = regexp.MustCompile(`msg="?(?:fetched|fetch failed|fetch skipped|not modified)"? source=(\S+)`)
-	waitTime = 20 * time.Second // a bound for failure, not a wait for success
-)
-
 func (w *logWatch) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -97,20 +122,10 @@ func (w *logWatch) Write(p []byte) (int, error) {
 		if i < 0 {
 			break
 		}
-		line := string(w.partial[:i])
+		w.lines = append(w.lines, string(w.partial[:i]))
 		w.partial = w.partial[i+1:]
-		w.lines = append(w.lines, line)
 		close(w.more)
 		w.more = make(chan struct{})
-		if m := addrRe.FindStringSubmatch(line); m != nil {
-			w.addr <- m[1]
-		}
-		if m := fetchRe.FindStringSubmatch(line); m != nil {
-			w.fetched <- m[1]
-		}
-		if strings.Contains(line, "msg=re-tagged") {
-			w.retagged <- struct{}{}
-		}
 	}
 	return len(p), nil
 }
@@ -135,7 +150,8 @@ func startDaemon(t *testing.T, configPath string, nSources int) *daemon {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	lw := newLogWatch()
-	done := make(chan error, 1)
+	exited := make(chan struct{})
+	var runErr error
 	go func() {
 		getenv := func(k string) string {
 			if k == "LIBYAWIRE_LOG" {
@@ -143,39 +159,27 @@ func startDaemon(t *testing.T, configPath string, nSources int) *daemon {
 			}
 			return ""
 		}
-		done <- run(ctx, []string{"-config", configPath}, getenv, io.Discard, lw)
+		runErr = run(ctx, []string{"-config", configPath}, getenv, io.Discard, lw)
+		fmt.Fprintf(lw, "run returned: %v\n", runErr)
+		close(exited)
 	}()
 	d := &daemon{t: t, log: lw}
 	// stop may be called again (a deferred stop after the test's own):
 	// it returns what the first call did.
-	var stopErr error
 	var once sync.Once
 	d.stop = func() error {
 		once.Do(func() {
 			cancel()
 			select {
-			case stopErr = <-done:
+			case <-exited:
 			case <-time.After(waitTime):
 				t.Fatalf("daemon did not stop; log:\n%s", lw)
 			}
 		})
-		return stopErr
+		return runErr
 	}
-	select {
-	case addr := <-lw.addr:
-		d.base = "http://" + addr
-	case err := <-done:
-		t.Fatalf("daemon exited: %v\nlog:\n%s", err, lw)
-	case <-time.After(waitTime):
-		t.Fatalf("daemon did not listen; log:\n%s", lw)
-	}
-	for i := 0; i < nSources; i++ {
-		select {
-		case <-lw.fetched:
-		case <-time.After(waitTime):
-			t.Fatalf("only %d of %d sources fetched; log:\n%s", i, nSources, lw)
-		}
-	}
+	d.base = "http://" + lw.await(t, 0, addrRe, 1, exited, waitTime)[0][1]
+	lw.await(t, 0, fetchRe, nSources, exited, waitTime)
 	return d
 }
 
@@ -608,11 +612,7 @@ func TestRetagOnRuleChange(t *testing.T) {
 	}
 	d = startDaemon(t, configPath, 4)
 	defer d.stop()
-	select {
-	case <-d.log.retagged:
-	case <-time.After(waitTime):
-		t.Fatalf("no re-tagging; log:\n%s", d.log)
-	}
+	d.log.waitLine(t, 0, "msg=re-tagged")
 	f := d.feed("/tags/derna.json")
 	if len(f.Items) != 1 || f.Items[0].Title != "Derna bridge tender opens" {
 		t.Errorf("tag derna after the rule came: %+v", f.Items)
