@@ -79,24 +79,14 @@ func (db *DB) ExpireGroups() {
 	x.Expire(db.now().Add(-cfg.Window))
 }
 
-// copySig is the group signature of a story's i'th copy. The first copy
-// of a story stored before copies kept their own title reads the story's.
+// copySig is the group signature of a story's i'th copy, told in its own
+// text if it joined in other words, else in the story's (see asGrouped).
 func copySig(it *Item, i int) *group.Sig {
-	c := &it.Copies[i]
-	r := group.Report{
-		Title: c.Title, Summary: c.Summary, Published: c.Published,
-		Entities: c.Entities, TitleEntities: c.TitleEntities, Mentions: c.Mentions, Outlet: c.Outlet,
-	}
-	if i == 0 || !c.Grouped {
-		r.Summary = it.Summary
-		if r.Title == "" {
-			r.Title = it.Title
-		}
-	}
-	if r.Published.IsZero() {
-		r.Published = it.Published
-	}
-	return group.NewSig(r)
+	c := it.asGrouped(i) // the copy with the text it tells
+	return group.NewSig(group.Report{
+		Title: c.Title, Summary: c.Summary, Published: c.Published, Outlet: c.Outlet,
+		Entities: c.Entities, TitleEntities: c.TitleEntities, Mentions: c.Mentions,
+	})
 }
 
 // reporter names who made a report: the source, and the publisher when
