@@ -222,19 +222,13 @@ func (w *writer) dropCopy(source string, id uint64) (deleted bool, err error) {
 	return false, w.save(&it, old)
 }
 
-// delete removes a story, its summary, its index entries and its links,
-// and marks the item keys of its copies gone.
+// delete removes a story with its links, and marks the item keys of its
+// copies gone.
 func (w *writer) delete(it *Item, old *summary) error {
+	if err := w.remove(it, old); err != nil {
+		return err
+	}
 	id := idKey(it.ID)
-	if err := w.stories.Delete(id); err != nil {
-		return err
-	}
-	if err := w.summaries.Delete(id); err != nil {
-		return err
-	}
-	if err := w.unindex(old, it.ID); err != nil {
-		return err
-	}
 	// The links of its copies as they are now; a link a copy had before
 	// an update may stay behind, and put knows it for what it is.
 	links := []string{it.Link}
@@ -253,6 +247,22 @@ func (w *writer) delete(it *Item, old *summary) error {
 		if err := w.tombstone(c.Source, c.Key, id); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// remove takes a story, its summary and its index entries out of the
+// store and the grouping index; its keys and links are the caller's.
+func (w *writer) remove(it *Item, old *summary) error {
+	id := idKey(it.ID)
+	if err := w.stories.Delete(id); err != nil {
+		return err
+	}
+	if err := w.summaries.Delete(id); err != nil {
+		return err
+	}
+	if err := w.unindex(old, it.ID); err != nil {
+		return err
 	}
 	if w.group != nil {
 		if x := w.group.index.Load(); x != nil {

@@ -249,16 +249,5 @@ func (w *writer) mergeInto(it *Item, old *summary, into uint64) error {
 	if err := w.save(&target, targetOld); err != nil {
 		return err
 	}
-	id := idKey(it.ID)
-	if err := w.stories.Delete(id); err != nil {
-		return err
-	}
-	if err := w.summaries.Delete(id); err != nil {
-		return err
-	}
-	if err := w.unindex(old, it.ID); err != nil {
-		return err
-	}
-	w.changed = true
-	return nil
+	return w.remove(it, old)
 }
