@@ -3,7 +3,6 @@ package fetch_test
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -21,11 +20,9 @@ import (
 
 	"github.com/libyawire/libyawire/fetch"
 	"github.com/libyawire/libyawire/store"
-)
 
-// corpusDir holds the feedparser project's test feeds, shared beside the
-// repository and never copied into it (see ../../shared/corpus/README.md).
-const corpusDir = "../../shared/corpus/feedparser"
+	"github.com/libyawire/libyawire/internal/shared"
+)
 
 // corpusFolders are the corpus's folders of feeds; sanitize/ is inside
 // wellformed/.
@@ -33,7 +30,7 @@ var corpusFolders = []string{"wellformed", "illformed", "encoding", "entities"}
 
 // corpusFile is one feed of the corpus and what fetching it left in the store.
 type corpusFile struct {
-	path string // relative to corpusDir, with slashes
+	path string // relative to the corpus's folder, with slashes
 	name string // the source's name
 	body []byte
 
@@ -155,16 +152,12 @@ func TestFeedparserCorpus(t *testing.T) {
 	checkCorpusCases(t, db, files)
 }
 
-// loadCorpus reads the corpus's feeds, or skips the test when the corpus is
-// not there (but fails it in CI, where a missing corpus is a broken setup).
+// loadCorpus reads the corpus's feeds, which are shared beside the
+// repository and never copied into it, or skips the test when they are not
+// there (but fails it in CI, where a missing corpus is a broken set-up).
 func loadCorpus(t *testing.T) []*corpusFile {
 	t.Helper()
-	if _, err := os.Stat(corpusDir); errors.Is(err, fs.ErrNotExist) {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("corpus missing at %s", corpusDir)
-		}
-		t.Skipf("corpus missing at %s", corpusDir)
-	}
+	corpusDir := shared.Path(t, "corpus/feedparser")
 	var files []*corpusFile
 	names := map[string]string{}
 	for _, folder := range corpusFolders {

@@ -7,12 +7,12 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/libyawire/libyawire/internal/shared"
 )
 
-const gazetteerPath = "../../../shared/data/gazetteer.yaml"
-
 func TestConvertGazetteer(t *testing.T) {
-	requireGazetteer(t)
+	gazetteerPath := shared.Path(t, "data/gazetteer.yaml")
 	entries, err := load(gazetteerPath)
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +84,7 @@ func TestConvertGazetteer(t *testing.T) {
 // TestConfigInStep checks that the shipped config.yaml carries the rules
 // this tool makes, so an edit to either is not lost at the next run.
 func TestConfigInStep(t *testing.T) {
-	requireGazetteer(t)
+	gazetteerPath := shared.Path(t, "data/gazetteer.yaml")
 	var want bytes.Buffer
 	if err := run(gazetteerPath, &want); err != nil {
 		t.Fatal(err)
@@ -95,17 +95,5 @@ func TestConfigInStep(t *testing.T) {
 	}
 	if !bytes.Contains(cfg, want.Bytes()) {
 		t.Error("config.yaml's tags: section is not what go run ./tools/gazetteer prints; run it and paste its output")
-	}
-}
-
-// requireGazetteer skips a test without the gazetteer beside the checkout,
-// except in CI, which has it there.
-func requireGazetteer(t *testing.T) {
-	t.Helper()
-	if _, err := os.Stat(gazetteerPath); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no gazetteer beside the checkout in CI: %v", err)
-		}
-		t.Skipf("no gazetteer to convert: %v", err)
 	}
 }
