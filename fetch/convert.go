@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/libyawire/libyawire/group"
+	"github.com/libyawire/libyawire/sanitize"
 	"github.com/libyawire/libyawire/store"
 	"github.com/libyawire/libyawire/tag"
 	"github.com/mmcdole/gofeed"
@@ -18,12 +19,14 @@ import (
 const maxCategories = 32
 
 // convert turns a parsed feed's entries into items for the store, tagged by
-// tg. Relative links are resolved against the feed's own link to its site,
-// else against feedURL, the URL the feed came from.
+// tg. Relative links are resolved against the feed's own link to its site
+// (siteLink), else against feedURL, the URL the feed came from. An item
+// keeps only a link that sanitize.Link keeps (http or https): one whose
+// links are all something else, javascript: say, is kept without a link.
 func convert(feed *gofeed.Feed, src Source, feedURL string, tg *tag.Tagger) []store.Item {
 	base := feedURL
-	if u, err := url.Parse(feed.Link); err == nil && u.IsAbs() {
-		base = feed.Link
+	if site := siteLink(feed, feedURL); site != "" {
+		base = site
 	}
 	lang := strings.ToLower(strings.TrimSpace(feed.Language))
 	if lang == "" {
@@ -36,7 +39,7 @@ func convert(feed *gofeed.Feed, src Source, feedURL string, tg *tag.Tagger) []st
 		}
 		it := store.Item{
 			GUID:    strings.TrimSpace(e.GUID),
-			Link:    resolve(base, entryLink(e)),
+			Link:    entryLink(e, base),
 			Title:   strings.TrimSpace(e.Title),
 			Summary: strings.TrimSpace(e.Description),
 			Content: strings.TrimSpace(e.Content),
@@ -93,32 +96,26 @@ func isGoogleNews(link string) bool {
 	return err == nil && (u.Host == "news.google.com" || strings.HasSuffix(u.Host, ".news.google.com"))
 }
 
-func entryLink(e *gofeed.Item) string {
-	if l := strings.TrimSpace(e.Link); l != "" {
+// siteLink returns the feed's link to its site, made absolute against
+// feedURL, when it is one libyawire may publish (sanitize.Link); else "".
+// A channel link of javascript: must neither be republished as the source's
+// home nor become the base of the items' relative links.
+func siteLink(feed *gofeed.Feed, feedURL string) string {
+	return sanitize.Link(feedURL, feed.Link)
+}
+
+// entryLink returns the entry's first link that sanitize.Link keeps, made
+// absolute against base; "" when it has none.
+func entryLink(e *gofeed.Item, base string) string {
+	if l := sanitize.Link(base, e.Link); l != "" {
 		return l
 	}
 	for _, l := range e.Links {
-		if l = strings.TrimSpace(l); l != "" {
+		if l = sanitize.Link(base, l); l != "" {
 			return l
 		}
 	}
 	return ""
-}
-
-// resolve makes a relative link absolute against the feed's URL.
-func resolve(base, link string) string {
-	if link == "" {
-		return ""
-	}
-	b, err := url.Parse(base)
-	if err != nil {
-		return link
-	}
-	u, err := b.Parse(link)
-	if err != nil {
-		return link
-	}
-	return u.String()
 }
 
 func author(e *gofeed.Item) string {

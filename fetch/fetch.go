@@ -287,7 +287,7 @@ func (f *Fetcher) fetch(ctx context.Context, src Source, st *store.SourceState) 
 	st.ETag = resp.Header.Get("ETag")
 	st.LastModified = resp.Header.Get("Last-Modified")
 	st.FeedTitle = strings.TrimSpace(feed.Title)
-	st.FeedLink = feed.Link
+	st.FeedLink = siteLink(feed, resp.Request.URL.String())
 	f.pauseAsked(st, resp.Header, feed, ttl, now)
 	out.Items = len(feed.Items)
 	return out, items, nil

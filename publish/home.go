@@ -322,13 +322,13 @@ func (s *server) homeStory(it *store.Item, sources map[string]sourceInfo, now ti
 	published = published.UTC()
 	st := homeStory{
 		Title:     it.Title,
-		Link:      it.Link,
+		Link:      webLink(it.Link),
 		Published: published.Format(time.RFC3339),
 		Exact:     published.Format("2006-01-02 15:04 UTC"),
 		Ago:       timeAgo(published, now),
 	}
 	if st.Title == "" {
-		st.Title = it.Link
+		st.Title = st.Link
 	}
 	// A feed's language field may hold anything; lang= takes a code.
 	if lang := strings.ToLower(it.Language); isLanguageCode(lang) {
@@ -339,7 +339,7 @@ func (s *server) homeStory(it *store.Item, sources map[string]sourceInfo, now ti
 			st.Outlet = outletTitle(c, sources)
 			continue
 		}
-		st.Also = append(st.Also, outletLink{Title: outletTitle(c, sources), Link: c.Link})
+		st.Also = append(st.Also, outletLink{Title: outletTitle(c, sources), Link: webLink(c.Link)})
 	}
 	st.Outlets = len(it.Copies)
 	for _, slug := range it.Tags {
@@ -463,7 +463,7 @@ func (s *server) homeSources(now time.Time) ([]homeSource, error) {
 	for i, st := range list {
 		hs := homeSource{
 			Title:   cmp.Or(st.Title, st.Name),
-			URL:     st.URL,
+			URL:     webLink(st.URL),
 			Name:    st.Name,
 			State:   "ok",
 			Status:  st.Status,

@@ -3,13 +3,13 @@ package publish
 import (
 	"fmt"
 	"html"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gorilla/feeds"
 
+	"github.com/libyawire/libyawire/sanitize"
 	"github.com/libyawire/libyawire/store"
 )
 
@@ -83,7 +83,7 @@ func (s *server) sourceInfo(gen uint64) (map[string]sourceInfo, error) {
 		if si.title == "" {
 			si.title = name
 		}
-		m[name] = sourceInfo{title: xmlText(si.title), url: xmlText(si.url), home: xmlText(si.home)}
+		m[name] = sourceInfo{title: xmlText(si.title), url: xmlText(webLink(si.url)), home: xmlText(webLink(si.home))}
 	}
 	s.cache.putSourceInfo(gen, m)
 	return m, nil
@@ -142,7 +142,7 @@ func (s *server) newPage(flt filter, items []store.Item, sources map[string]sour
 		for j, c := range it.Copies {
 			si := sources[c.Source]
 			si.title = xmlText(outletTitle(c, sources))
-			e.copies[j] = copyRef{source: xmlText(c.Source), link: xmlText(c.Link), sourceInfo: si}
+			e.copies[j] = copyRef{source: xmlText(c.Source), link: xmlText(webLink(c.Link)), sourceInfo: si}
 		}
 		if also := alsoReported(e.copies); also != "" {
 			// Readers show content, and few show RSS or Atom's further
@@ -155,7 +155,7 @@ func (s *server) newPage(flt filter, items []store.Item, sources map[string]sour
 
 		fi := &feeds.Item{
 			Title:       xmlText(it.Title),
-			Link:        &feeds.Link{Href: xmlText(it.Link)},
+			Link:        &feeds.Link{Href: xmlText(webLink(it.Link))},
 			Description: e.summary,
 			Content:     e.content,
 			Id:          storyID(instance, it.ID),
@@ -207,14 +207,22 @@ func alsoReported(copies []copyRef) string {
 			b.WriteString(", ")
 		}
 		title := html.EscapeString(c.title)
-		if u, err := url.Parse(c.link); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
-			fmt.Fprintf(&b, `<a href="%s">%s</a>`, html.EscapeString(c.link), title)
+		if link := webLink(c.link); link != "" {
+			fmt.Fprintf(&b, `<a href="%s">%s</a>`, html.EscapeString(link), title)
 		} else {
 			b.WriteString(title)
 		}
 	}
 	b.WriteString("</p>")
 	return b.String()
+}
+
+// webLink returns a stored link as the feeds, the page and the API may
+// carry it: itself when it is an http or https URL, else "". The fetcher
+// keeps no other links, but stories stored before it checked them may hold
+// javascript: or data: links, which must not be republished.
+func webLink(link string) string {
+	return sanitize.Link("", link)
 }
 
 // storyID is a story's id in every format: stable for the life of the

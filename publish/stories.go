@@ -66,7 +66,7 @@ func handleStory(s *server) http.Handler {
 			published = it.FirstSeen
 		}
 		info := storyInfo{
-			ID: storyID(s.db.Instance(), it.ID), Number: it.ID, Title: it.Title, Link: it.Link,
+			ID: storyID(s.db.Instance(), it.ID), Number: it.ID, Title: it.Title, Link: webLink(it.Link),
 			Published: published.UTC().Format(time.RFC3339), Updated: it.Modified.UTC().Format(time.RFC3339),
 			Language: it.Language, Tags: it.Tags, Reports: make([]reportInfo, len(it.Copies)),
 		}
@@ -74,7 +74,7 @@ func handleStory(s *server) http.Handler {
 			info.Tags = []string{}
 		}
 		for i, c := range it.Copies {
-			ri := reportInfo{Source: c.Source, Outlet: outletTitle(c, sources), Title: c.Title, Link: c.Link, Grouped: c.Grouped}
+			ri := reportInfo{Source: c.Source, Outlet: outletTitle(c, sources), Title: c.Title, Link: webLink(c.Link), Grouped: c.Grouped}
 			if i == 0 && ri.Title == "" {
 				ri.Title = it.Title
 			}

@@ -7,11 +7,17 @@
 // iframes, objects and forms, and any URL whose scheme is not http, https
 // or mailto (so javascript: and data: go). A second pass over its output
 // makes relative links and images absolute against the article's own link
-// and drops tracking pixels.
+// and drops tracking pixels. A link is checked again after it is made
+// absolute, since the article's link is the feed's to choose: every href,
+// src and cite that leaves HTML is an http, https or mailto URL, or it goes.
+//
+// Link decides which links libyawire may publish at all (http and https
+// only), for the fetcher and the publisher as much as for content.
 package sanitize
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -29,9 +35,11 @@ var policy = func() *bluemonday.Policy {
 }()
 
 // HTML returns fragment cleaned for republishing, with relative URLs
-// resolved against base (the article's link; "" leaves them as they are).
-// Text without markup comes back escaped as HTML text. It is safe for
-// concurrent use.
+// resolved against base (the article's link). A URL that is not an http,
+// https or mailto URL once resolved is dropped: a relative one when base is
+// not an http or https URL (or ""), and any whose base made it something
+// else. An image that loses its source goes. Text without markup comes back
+// escaped as HTML text. It is safe for concurrent use.
 func HTML(fragment, base string) string {
 	if strings.TrimSpace(fragment) == "" {
 		return ""
@@ -43,17 +51,24 @@ func HTML(fragment, base string) string {
 	if !needsRewrite(clean) {
 		return clean
 	}
-	return rewrite(clean, base)
+	return rewrite(clean, parseBase(base))
 }
 
+// urlAttrs are the attributes whose values bluemonday's policy checks as
+// URLs, and rewrite checks again once resolved.
+var urlAttrs = []string{"href", "src", "cite"}
+
 // needsRewrite reports whether clean has an image (which may be a pixel)
-// or a link or source that is not absolute, the two things rewrite mends.
-// Most feed HTML has neither, and skips the second pass.
+// or a URL that does not plainly start with an allowed scheme, the two
+// things rewrite mends. Most feed HTML has neither, and skips the second
+// pass. bluemonday writes every attribute as ` name="value"`, its value a
+// URL that net/url parsed and wrote again.
 func needsRewrite(clean string) bool {
 	if strings.Contains(clean, "<img") {
 		return true
 	}
-	for _, attr := range []string{` href="`, ` src="`} {
+	for _, name := range urlAttrs {
+		attr := " " + name + `="`
 		for rest := clean; ; {
 			i := strings.Index(rest, attr)
 			if i < 0 {
@@ -68,14 +83,12 @@ func needsRewrite(clean string) bool {
 	return false
 }
 
-// rewrite resolves the href and src attributes of clean, bluemonday's
-// output, against base, and drops images that are tracking pixels. Only
-// links and images are taken apart; the rest is copied as it is.
-func rewrite(clean, base string) string {
-	b, _ := url.Parse(base)
-	if b != nil && !b.IsAbs() {
-		b = nil
-	}
+// rewrite resolves the URL attributes of clean, bluemonday's output,
+// against base (nil: none), drops those that do not come out as http,
+// https or mailto URLs, and drops images that are tracking pixels or have
+// no source left. Only tags with URLs are taken apart; the rest is copied
+// as it is.
+func rewrite(clean string, base *url.URL) string {
 	z := html.NewTokenizerFragment(strings.NewReader(clean), "div")
 	var out strings.Builder
 	out.Grow(len(clean))
@@ -87,31 +100,52 @@ func rewrite(clean, base string) string {
 		case html.StartTagToken, html.SelfClosingTagToken:
 			raw := string(z.Raw())
 			name, hasAttr := z.TagName()
-			if a := atom.Lookup(name); a != atom.A && a != atom.Img {
-				out.WriteString(raw)
-				continue
-			}
 			tok := html.Token{Type: tt, Data: string(name), DataAtom: atom.Lookup(name)}
+			hasURL := false
 			for more := hasAttr; more; {
 				var k, v []byte
 				k, v, more = z.TagAttr()
-				tok.Attr = append(tok.Attr, html.Attribute{Key: string(k), Val: string(v)})
+				a := html.Attribute{Key: string(k), Val: string(v)}
+				hasURL = hasURL || slices.Contains(urlAttrs, a.Key)
+				tok.Attr = append(tok.Attr, a)
+			}
+			if tok.DataAtom != atom.Img && !hasURL {
+				out.WriteString(raw)
+				continue
 			}
 			if tok.DataAtom == atom.Img && isPixel(tok) {
 				continue
 			}
-			for i, a := range tok.Attr {
-				if (a.Key == "href" || a.Key == "src") && b != nil {
-					if u, err := b.Parse(strings.TrimSpace(a.Val)); err == nil {
-						tok.Attr[i].Val = u.String()
+			kept, hasSrc := tok.Attr[:0], false
+			for _, a := range tok.Attr {
+				if slices.Contains(urlAttrs, a.Key) {
+					if a.Val = contentURL(base, a.Val); a.Val == "" {
+						continue
 					}
+					hasSrc = hasSrc || a.Key == "src"
 				}
+				kept = append(kept, a)
 			}
+			if tok.DataAtom == atom.Img && !hasSrc {
+				continue
+			}
+			tok.Attr = kept
 			out.WriteString(tok.String())
 		default:
 			out.Write(z.Raw())
 		}
 	}
+}
+
+// contentURL returns v resolved against base when the result may stay in
+// content: an http or https URL with a host (as Link keeps), or a mailto:
+// address; else "".
+func contentURL(base *url.URL, v string) string {
+	u := resolve(base, v)
+	if u == nil || !isWeb(u) && !isMail(u) {
+		return ""
+	}
+	return u.String()
 }
 
 // isPixel reports whether an image is a tracking pixel: one pixel or less
