@@ -295,18 +295,11 @@ func (w *writer) put(in *Item, res *Result) error {
 		}
 	}
 	changed := false
+	// Only the copy that stored the story gives it its title, link and
+	// text: another source's report, however early it says it was
+	// published and whatever link it gives, joins as a further copy and
+	// takes nothing over (see Item.Orphan).
 	switch {
-	case i < 0 && grouped && c.Published.Before(it.Published):
-		// An earlier report of the same news: the story shows it from now
-		// on, under the same id, and the report it showed keeps its text.
-		first := it.asGrouped(0)
-		c.dropText()
-		it.Copies = append([]Copy{c, first}, it.Copies[1:]...)
-		w.refresh(&it, in)
-		res.Merged++
-		res.Grouped++
-		changed = true
-		w.fileReport(it.ID, &it.Copies[0])
 	case i < 0:
 		it.Copies = append(it.Copies, c)
 		res.Merged++
@@ -315,7 +308,7 @@ func (w *writer) put(in *Item, res *Result) error {
 		}
 		changed = true
 		w.fileReport(it.ID, &it.Copies[len(it.Copies)-1])
-	case i == 0:
+	case i == 0 && !it.Orphan:
 		changed = w.refresh(&it, in) || !copyEqual(it.Copies[0], c)
 		it.Copies[0] = c
 	default:

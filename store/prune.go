@@ -212,6 +212,9 @@ func (w *writer) dropCopy(source string, id uint64) (deleted bool, err error) {
 	// Even when the first copy goes, the story keeps the title and link it
 	// gave: only the copies, and the tags they bring, change.
 	gone := it.Copies[i]
+	if i == 0 {
+		it.Orphan = true
+	}
 	it.Copies = slices.Delete(it.Copies, i, i+1)
 	it.Tags = unionTags(it.Copies)
 	it.Modified = w.now
