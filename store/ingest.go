@@ -28,6 +28,11 @@ type Result struct {
 	// Grouped counts the Merged items that joined a story as the same news
 	// in other words, not by their link (see SetGrouping).
 	Grouped int
+	// Repeated counts items left out because an earlier item of the same
+	// feed has their key or canonical link: the feed's first stands for
+	// them, so that two entries of one feed never overwrite each other
+	// at every fetch.
+	Repeated int
 }
 
 func (r Result) changed() bool { return r.New+r.Updated+r.Merged > 0 }
@@ -68,9 +73,10 @@ func summaryOf(it *Item) *summary {
 // something but not them. A 304 is SetState, not Ingest.
 func (db *DB) Ingest(source string, items []Item, st SourceState) (Result, error) {
 	feed := items
+	var total Result
+	items, total.Repeated = firstOfEach(items)
 	now := db.now().UTC().Truncate(time.Second)
 	sigs := db.groupSigs(items, now)
-	var total Result
 	for len(items) > MaxItemsPerTx {
 		res, err := db.ingest(source, items[:MaxItemsPerTx], sigs[:min(len(sigs), MaxItemsPerTx)], nil, total, nil, now)
 		total = total.add(res)
@@ -89,7 +95,36 @@ const MaxItemsPerTx = 2000
 
 func (r Result) add(o Result) Result {
 	return Result{New: r.New + o.New, Updated: r.Updated + o.Updated, Merged: r.Merged + o.Merged,
-		Unchanged: r.Unchanged + o.Unchanged, Pruned: r.Pruned + o.Pruned, Grouped: r.Grouped + o.Grouped}
+		Unchanged: r.Unchanged + o.Unchanged, Pruned: r.Pruned + o.Pruned, Grouped: r.Grouped + o.Grouped,
+		Repeated: r.Repeated + o.Repeated}
+}
+
+// firstOfEach returns items without those that repeat an earlier item's
+// key or canonical link, and how many it left out. items is not changed.
+func firstOfEach(items []Item) ([]Item, int) {
+	seen := make(map[string]bool, 2*len(items))
+	var out []Item // nil until an item is left out
+	for i := range items {
+		canon := CanonicalLink(items[i].Link)
+		key := "k" + itemKey(&items[i], canon)
+		if seen[key] || canon != "" && seen["c"+canon] {
+			if out == nil {
+				out = slices.Clone(items[:i])
+			}
+			continue
+		}
+		seen[key] = true
+		if canon != "" {
+			seen["c"+canon] = true
+		}
+		if out != nil {
+			out = append(out, items[i])
+		}
+	}
+	if out == nil {
+		return items, 0
+	}
+	return out, len(items) - len(out)
 }
 
 // ingest stores items in one transaction and, when st is not nil, the
@@ -286,6 +321,12 @@ func (w *writer) put(in *Item, res *Result) error {
 		res.Pruned++
 		return w.tombstone(w.source, key, id)
 	}
+	if i >= 0 && !dated(in, w.now) {
+		// An item without a usable date was published, as far as the
+		// store knows, when its copy was first stored: every fetch of
+		// it would otherwise move the copy to now and count an update.
+		c.Published = it.Copies[i].Published
+	}
 	if err := w.keys.Put([]byte(key), id); err != nil {
 		return err
 	}
@@ -364,11 +405,17 @@ func (w *writer) create(in *Item, c Copy, canon string, res *Result) error {
 // reportTime is when an incoming item was published, as the story keeps
 // it: its own time, or now when it has none or one in the future.
 func reportTime(in *Item, now time.Time) time.Time {
-	published := in.Published.UTC().Truncate(time.Second)
-	if published.IsZero() || published.After(now) {
+	if !dated(in, now) {
 		return now
 	}
-	return published
+	return in.Published.UTC().Truncate(time.Second)
+}
+
+// dated reports whether an incoming item says when it was published, at
+// or before now.
+func dated(in *Item, now time.Time) bool {
+	published := in.Published.UTC().Truncate(time.Second)
+	return !published.IsZero() && !published.After(now)
 }
 
 // refresh copies the first source's fields from in to it and reports
@@ -381,7 +428,12 @@ func (w *writer) refresh(it *Item, in *Item) bool {
 	}
 	updated := in.Updated.UTC().Truncate(time.Second)
 	if updated.After(w.now) {
+		// A time in the future is clamped once, to the fetch that first
+		// saw it, not to every fetch that sees it again.
 		updated = w.now
+		if !it.Updated.IsZero() {
+			updated = it.Updated
+		}
 	}
 	next := Item{
 		GUID: in.GUID, Link: in.Link, Title: in.Title, Summary: in.Summary, Content: in.Content,
