@@ -105,7 +105,7 @@ func firstOfEach(items []Item) ([]Item, int) {
 	seen := make(map[string]bool, 2*len(items))
 	var out []Item // nil until an item is left out
 	for i := range items {
-		canon := CanonicalLink(items[i].Link)
+		canon := linkKey(items[i].Link)
 		key := "k" + itemKey(&items[i], canon)
 		if seen[key] || canon != "" && seen["c"+canon] {
 			if out == nil {
@@ -268,13 +268,13 @@ func (w *writer) put(in *Item, res *Result) error {
 		w.keys = b
 		w.gone = w.tx.Bucket(bucketGone).Bucket([]byte(w.source))
 	}
-	canon := CanonicalLink(in.Link)
+	canon := linkKey(in.Link) // the link's key, which a hostile link cannot make too long
 	key := itemKey(in, canon)
 	if w.gone != nil && w.gone.Get([]byte(key)) != nil {
 		res.Pruned++
 		return nil
 	}
-	c := Copy{Source: w.source, Key: key, Link: in.Link, Tags: normTags(in.Tags), Categories: in.Categories,
+	c := Copy{Source: w.source, Key: key, Link: in.Link, Tags: copyTags(in.Tags), Categories: in.Categories,
 		Title: in.Title, Outlet: in.Outlet, Published: reportTime(in, w.now),
 		Entities: in.Entities, TitleEntities: in.TitleEntities, Mentions: in.Mentions}
 
@@ -584,15 +584,15 @@ func (w *writer) count(key []byte, delta int64) error {
 	return w.counts.Put(key, v[:])
 }
 
-// itemKey names an item within its source: its GUID, else its canonical
-// link, else a hash of its title and date (and, for an item without a
-// title, of its text).
-func itemKey(in *Item, canon string) string {
+// itemKey names an item within its source: its GUID, else its link's key
+// (linkKey), else a hash of its title and date (and, for an item without a
+// title, of its text). A GUID longer than maxKeyText is hashed.
+func itemKey(in *Item, link string) string {
 	switch {
 	case in.GUID != "":
-		return "g:" + in.GUID
-	case canon != "":
-		return "l:" + canon
+		return keyText("g:", in.GUID)
+	case link != "":
+		return "l:" + link
 	}
 	text := in.Title + "\n" + in.Published.UTC().Format(time.RFC3339)
 	if in.Title == "" {

@@ -239,7 +239,7 @@ func (w *writer) delete(it *Item, old *summary) error {
 		links = append(links, c.Link)
 	}
 	for _, link := range links {
-		canon := []byte(CanonicalLink(link))
+		canon := []byte(linkKey(link))
 		if len(canon) > 0 && bytes.Equal(w.links.Get(canon), id) {
 			if err := w.links.Delete(canon); err != nil {
 				return err
@@ -316,7 +316,7 @@ func (w *writer) forgetUnlisted(feed []Item) error {
 	}
 	listed := make(map[string]bool, len(feed))
 	for i := range feed {
-		listed[itemKey(&feed[i], CanonicalLink(feed[i].Link))] = true
+		listed[itemKey(&feed[i], linkKey(feed[i].Link))] = true
 	}
 	var unlisted [][]byte
 	for k, _ := c.First(); k != nil; k, _ = c.Next() {

@@ -190,7 +190,7 @@ func (w *writer) repoint(c Copy, from, to []byte) error {
 			return err
 		}
 	}
-	if canon := []byte(CanonicalLink(c.Link)); len(canon) > 0 && bytes.Equal(w.links.Get(canon), from) {
+	if canon := []byte(linkKey(c.Link)); len(canon) > 0 && bytes.Equal(w.links.Get(canon), from) {
 		return w.links.Put(canon, to)
 	}
 	return nil

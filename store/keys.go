@@ -1,0 +1,46 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+)
+
+// maxKeyText is the longest text from a feed (a GUID, a canonical link)
+// that a bucket key holds as it is; a longer one is keyed by its SHA-256,
+// so that no item can make a key bbolt refuses (bolt.MaxKeySize, 32 KiB)
+// and so fail its whole feed's transaction. Real GUIDs and links are far
+// shorter.
+const maxKeyText = 1024
+
+// MaxTagLen is the longest tag slug a story carries: a copy's longer tags
+// (slugs of categories no rule names, say) are dropped, since each tag is
+// the name of an index bucket and a key in counts.
+const MaxTagLen = 256
+
+// keyText returns prefix+text, or, for a text longer than maxKeyText,
+// prefix+"#"+its SHA-256 in hex.
+func keyText(prefix, text string) string {
+	if len(text) <= maxKeyText {
+		return prefix + text
+	}
+	h := sha256.Sum256([]byte(text))
+	return prefix + "#" + hex.EncodeToString(h[:])
+}
+
+// linkKey returns the key of a link in the links bucket: its canonical
+// form (see CanonicalLink), hashed when long; "" for a link that has none.
+func linkKey(link string) string {
+	return keyText("", CanonicalLink(link))
+}
+
+// copyTags returns the tags a copy keeps of those given: sorted, without
+// duplicates, empty tags or tags longer than MaxTagLen.
+func copyTags(tags []string) []string {
+	kept := tags[:0:0]
+	for _, t := range tags {
+		if len(t) <= MaxTagLen {
+			kept = append(kept, t)
+		}
+	}
+	return normTags(kept)
+}
