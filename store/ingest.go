@@ -497,6 +497,7 @@ func (w *writer) save(it *Item, old *summary) error {
 	}
 	key := timeKey(it.Published, it.ID)
 	var oldTags, oldSources []string
+	oldLang := ""
 	if old == nil {
 		if err := w.tx.Bucket(bucketTime).Put(key, nil); err != nil {
 			return err
@@ -505,9 +506,12 @@ func (w *writer) save(it *Item, old *summary) error {
 			return err
 		}
 	} else {
-		oldTags, oldSources = old.Tags, old.Sources
+		oldTags, oldSources, oldLang = old.Tags, old.Sources, old.Lang
 	}
 	if err := w.reindex(bucketTags, "t/", key, oldTags, s.Tags); err != nil {
+		return err
+	}
+	if err := w.reindex(bucketLangs, "l/", key, langKeys(oldLang), langKeys(s.Lang)); err != nil {
 		return err
 	}
 	return w.reindex(bucketBySource, "s/", key, oldSources, s.Sources)
@@ -523,6 +527,9 @@ func (w *writer) unindex(s *summary, id uint64) error {
 		return err
 	}
 	if err := w.reindex(bucketTags, "t/", key, s.Tags, nil); err != nil {
+		return err
+	}
+	if err := w.reindex(bucketLangs, "l/", key, langKeys(s.Lang), nil); err != nil {
 		return err
 	}
 	return w.reindex(bucketBySource, "s/", key, s.Sources, nil)

@@ -3,6 +3,7 @@ package store
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 )
 
 // maxKeyText is the longest text from a feed (a GUID, a canonical link)
@@ -43,4 +44,32 @@ func copyTags(tags []string) []string {
 		}
 	}
 	return normTags(kept)
+}
+
+// maxLangLen is the longest language tag the langs index holds; the tags
+// feeds use are far shorter.
+const maxLangLen = 35
+
+// langKey returns the name of a language's bucket in the langs index: the
+// tag lower-cased, or "" for none, or for what is no language tag (longer
+// than maxLangLen, or of other than letters, digits, '-' and '_').
+func langKey(lang string) string {
+	lang = strings.ToLower(strings.TrimSpace(lang))
+	if len(lang) > maxLangLen {
+		return ""
+	}
+	for i := 0; i < len(lang); i++ {
+		if c := lang[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return ""
+		}
+	}
+	return lang
+}
+
+// langKeys returns a story's langs index entries: its langKey, if any.
+func langKeys(lang string) []string {
+	if k := langKey(lang); k != "" {
+		return []string{k}
+	}
+	return nil
 }
