@@ -6,6 +6,10 @@
 // version of a story already held (updated in place: same id, same first-seen
 // time), or another source's copy of a story already held (matched by
 // canonical link; the copy is added to the story and its tags joined).
+// Only the copy that stored a story gives it its title, link and text,
+// and only that copy's source changes them; the one exception is an
+// earlier report of the same news (grouping) that arrives within five
+// minutes of the story, in the same round of fetches.
 //
 // Prune deletes the stories a Retention says go (see Retention rules below);
 // Backup, BackupFile and Compact copy and compact the file; Verify checks

@@ -90,6 +90,12 @@ func (db *DB) Ingest(source string, items []Item, st SourceState) (Result, error
 	return total.add(res), err
 }
 
+// faceGrace is how long after a story was first stored an earlier report
+// of the same news, from another source, may still become its face: the
+// fetches of one round, which finish in whatever order, not a report that
+// turns up, backdated, once the story has been shown.
+const faceGrace = 5 * time.Minute
+
 // MaxItemsPerTx is the most items one Ingest transaction stores.
 const MaxItemsPerTx = 2000
 
@@ -337,10 +343,23 @@ func (w *writer) put(in *Item, res *Result) error {
 	}
 	changed := false
 	// Only the copy that stored the story gives it its title, link and
-	// text: another source's report, however early it says it was
-	// published and whatever link it gives, joins as a further copy and
-	// takes nothing over (see Item.Orphan).
+	// text: another source's report, whatever link it gives, joins as a
+	// further copy and takes nothing over (see Item.Orphan). The one
+	// exception keeps the fetch order of one round from choosing the face:
+	// while the story is new (faceGrace), an earlier report of the same
+	// news becomes its face. A report that says it was published earlier
+	// once the story has been shown cannot.
 	switch {
+	case i < 0 && grouped && c.Published.Before(it.Published) && !it.Orphan &&
+		w.now.Sub(it.FirstSeen) <= faceGrace:
+		first := it.asGrouped(0)
+		c.dropText()
+		it.Copies = append([]Copy{c, first}, it.Copies[1:]...)
+		w.refresh(&it, in)
+		res.Merged++
+		res.Grouped++
+		changed = true
+		w.fileReport(it.ID, &it.Copies[0])
 	case i < 0:
 		it.Copies = append(it.Copies, c)
 		res.Merged++

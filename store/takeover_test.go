@@ -66,7 +66,8 @@ func TestNoTakeover(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			db := openGrouping(t, t.TempDir()+"/t.db", func() time.Time { return now })
+			clock := now
+			db := openGrouping(t, t.TempDir()+"/t.db", func() time.Time { return clock })
 			defer db.Close()
 			put := func(source string, items ...Item) {
 				t.Helper()
@@ -80,6 +81,7 @@ func TestNoTakeover(t *testing.T) {
 				t.Fatalf("after the herald: %d stories, %v", len(stories), err)
 			}
 			id := stories[0].ID
+			clock = now.Add(20 * time.Minute) // the story has been shown
 			for i, feed := range tc.feeds {
 				if tc.prune && i == len(tc.feeds)-1 {
 					put("herald", original, Item{GUID: "herald-78", Link: "https://herald.example/news/other",
@@ -116,6 +118,30 @@ func TestNoTakeover(t *testing.T) {
 				t.Error(err)
 			}
 		})
+	}
+}
+
+// TestEarlierReportInOneRound: within one round of fetches, which finish
+// in any order, the earliest report of the same news is the story's face.
+func TestEarlierReportInOneRound(t *testing.T) {
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	clock := now
+	db := openGrouping(t, t.TempDir()+"/t.db", func() time.Time { return clock })
+	defer db.Close()
+	later := Item{GUID: "w1", Link: "https://wire.example/sharara", Title: "NOC restores output at Sharara oilfield",
+		Published: now.Add(-time.Hour), Entities: []string{"noc", "sharara"}, TitleEntities: []string{"noc", "sharara"}}
+	earlier := Item{GUID: "h1", Link: "https://herald.example/sharara", Title: "NOC restores output at the Sharara oilfield",
+		Published: now.Add(-3 * time.Hour), Entities: []string{"noc", "sharara"}, TitleEntities: []string{"noc", "sharara"}}
+	if _, err := db.Ingest("wire", []Item{later}, SourceState{Status: 200}); err != nil {
+		t.Fatal(err)
+	}
+	clock = now.Add(2 * time.Second)
+	if res, err := db.Ingest("herald", []Item{earlier}, SourceState{Status: 200}); err != nil || res.Grouped != 1 {
+		t.Fatalf("herald: %+v, %v", res, err)
+	}
+	got, err := db.Items(Query{})
+	if err != nil || len(got) != 1 || got[0].Title != earlier.Title || got[0].Link != earlier.Link {
+		t.Errorf("the story: %+v, %v", got, err)
 	}
 }
 
