@@ -30,8 +30,9 @@ var ErrLocked = errors.New("another process holds the database (is libyawire alr
 // concurrent fetches store more than one feed per fsync.
 const batchDelay = 2 * time.Millisecond
 
-// schemaVersion is written to meta on creation; Open refuses other versions.
-const schemaVersion = "1"
+// schemaVersion is written to meta on creation. Open migrates a database
+// of an older version (see migrate) and refuses newer ones.
+const schemaVersion = "2"
 
 var (
 	bucketMeta      = []byte("meta")
@@ -45,9 +46,10 @@ var (
 	bucketKeys      = []byte("keys")
 	bucketSources   = []byte("sources")
 	bucketGone      = []byte("gone")
+	bucketLangs     = []byte("langs")
 
 	allBuckets = [][]byte{bucketMeta, bucketStories, bucketSummaries, bucketTime, bucketTags,
-		bucketBySource, bucketCounts, bucketLinks, bucketKeys, bucketSources, bucketGone}
+		bucketBySource, bucketCounts, bucketLinks, bucketKeys, bucketSources, bucketGone, bucketLangs}
 )
 
 // DB is an open libyawire database. It is safe for concurrent use.
@@ -158,8 +160,8 @@ func openReadOnly(path string) (*bolt.DB, error) {
 		if meta == nil {
 			return errors.New("not a libyawire database")
 		}
-		if v := string(meta.Get([]byte("version"))); v != schemaVersion {
-			return fmt.Errorf("database version %q, this libyawire reads version %s", v, schemaVersion)
+		if v := string(meta.Get([]byte("version"))); v != schemaVersion && v != "1" {
+			return fmt.Errorf("database version %q, this libyawire reads versions 1 and %s", v, schemaVersion)
 		}
 		return nil
 	})
@@ -198,8 +200,8 @@ func (db *DB) init() error {
 				return err
 			}
 		}
-		if v := string(meta.Get([]byte("version"))); v != schemaVersion {
-			return fmt.Errorf("database version %q, this libyawire reads version %s", v, schemaVersion)
+		if err := migrate(tx); err != nil {
+			return err
 		}
 		db.instance = string(meta.Get([]byte("instance")))
 		if c := meta.Get([]byte("changed")); len(c) == 8 {

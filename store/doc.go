@@ -6,6 +6,10 @@
 // version of a story already held (updated in place: same id, same first-seen
 // time), or another source's copy of a story already held (matched by
 // canonical link; the copy is added to the story and its tags joined).
+// Only the copy that stored a story gives it its title, link and text,
+// and only that copy's source changes them; the one exception is an
+// earlier report of the same news (grouping) that arrives within five
+// minutes of the story, in the same round of fetches.
 //
 // Prune deletes the stories a Retention says go (see Retention rules below);
 // Backup, BackupFile and Compact copy and compact the file; Verify checks
@@ -18,7 +22,7 @@
 // nanoseconds followed by its 8-byte id, so a cursor walk from the end of an
 // index bucket yields stories newest first.
 //
-//	meta                    "version" -> "1"; "instance" -> random hex naming this database;
+//	meta                    "version" -> "2"; "instance" -> random hex naming this database;
 //	                        "changed" -> Unix nanoseconds of the last change to any story;
 //	                        "tag_version" -> the tag rules every story is tagged under, as
 //	                        the last finished Retag or SetTagVersion recorded them;
@@ -33,17 +37,41 @@
 //	time                    time key -> empty: every story, by published time
 //	tags/<slug>             time key -> empty: the stories that carry a tag
 //	bysource/<name>         time key -> empty: the stories a source carried
-//	counts                  "t/<slug>" or "s/<name>" -> 8-byte count of the keys in the
-//	                        matching index bucket; "n/stories" -> the number of stories
-//	links                   canonical link -> id: one story per canonical link, across sources
+//	langs/<lang>            time key -> empty: the stories in a language, by its tag
+//	                        lower-cased (a story whose language is no tag of at most 35
+//	                        letters, digits, '-' and '_' is in none)
+//	counts                  "t/<slug>", "s/<name>" or "l/<lang>" -> 8-byte count of the keys
+//	                        in the matching index bucket; "n/stories" -> the number of stories
+//	links                   link key -> id: one story per canonical link, across sources
 //	keys/<name>             item key -> id: a source's items by their identity within the
-//	                        source: "g:"+GUID, else "l:"+canonical link, else "h:"+hash of
+//	                        source: "g:"+GUID, else "l:"+link key, else "h:"+hash of
 //	                        title and date. A key whose story Prune deleted, or whose copy
 //	                        it removed, keeps naming the old id while it is in gone/<name>
 //	gone/<name>             item key -> empty: tombstones, the keys of a source's items that
 //	                        Prune deleted (or took the source's copy off) while its feed may
 //	                        still list them
 //	sources                 name -> SourceState as JSON
+//
+// A link key is the canonical link (see CanonicalLink); a GUID or canonical
+// link longer than 1 KiB is keyed as "#" and its SHA-256 in hex instead
+// ("g:#...", "l:#...", "#..."), so that no feed can make a key longer than
+// bbolt takes (32 KiB) and fail its whole transaction. Tag slugs over 256
+// bytes are dropped from a copy's tags for the same reason.
+//
+// # Versions
+//
+// Open migrates an older database in the transaction that opens it:
+//
+//	1 -> 2   langs/<lang> and the "l/" counts are built from the summaries; the
+//	         keys of keys/, gone/ and links longer than 1 KiB are hashed as above,
+//	         and the copies that carry them take the new item key.
+//
+// # Queries
+//
+// A query walks the index buckets of its tags, sources and language; NoTags
+// is looked up in the tags' buckets, so no story is decoded to be left out.
+// One query examines at most MaxExamined (10,000) index entries beyond the
+// stories it returns, so that one matching nothing never reads every story.
 //
 // Each fetched feed is written in one transaction, never item by item.
 // Feeds that finish at the same moment may share a commit (bbolt's Batch),

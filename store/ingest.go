@@ -28,6 +28,11 @@ type Result struct {
 	// Grouped counts the Merged items that joined a story as the same news
 	// in other words, not by their link (see SetGrouping).
 	Grouped int
+	// Repeated counts items left out because an earlier item of the same
+	// feed has their key or canonical link: the feed's first stands for
+	// them, so that two entries of one feed never overwrite each other
+	// at every fetch.
+	Repeated int
 }
 
 func (r Result) changed() bool { return r.New+r.Updated+r.Merged > 0 }
@@ -68,9 +73,10 @@ func summaryOf(it *Item) *summary {
 // something but not them. A 304 is SetState, not Ingest.
 func (db *DB) Ingest(source string, items []Item, st SourceState) (Result, error) {
 	feed := items
+	var total Result
+	items, total.Repeated = firstOfEach(items)
 	now := db.now().UTC().Truncate(time.Second)
 	sigs := db.groupSigs(items, now)
-	var total Result
 	for len(items) > MaxItemsPerTx {
 		res, err := db.ingest(source, items[:MaxItemsPerTx], sigs[:min(len(sigs), MaxItemsPerTx)], nil, total, nil, now)
 		total = total.add(res)
@@ -84,12 +90,47 @@ func (db *DB) Ingest(source string, items []Item, st SourceState) (Result, error
 	return total.add(res), err
 }
 
+// faceGrace is how long after a story was first stored an earlier report
+// of the same news, from another source, may still become its face: the
+// fetches of one round, which finish in whatever order, not a report that
+// turns up, backdated, once the story has been shown.
+const faceGrace = 5 * time.Minute
+
 // MaxItemsPerTx is the most items one Ingest transaction stores.
 const MaxItemsPerTx = 2000
 
 func (r Result) add(o Result) Result {
 	return Result{New: r.New + o.New, Updated: r.Updated + o.Updated, Merged: r.Merged + o.Merged,
-		Unchanged: r.Unchanged + o.Unchanged, Pruned: r.Pruned + o.Pruned, Grouped: r.Grouped + o.Grouped}
+		Unchanged: r.Unchanged + o.Unchanged, Pruned: r.Pruned + o.Pruned, Grouped: r.Grouped + o.Grouped,
+		Repeated: r.Repeated + o.Repeated}
+}
+
+// firstOfEach returns items without those that repeat an earlier item's
+// key or canonical link, and how many it left out. items is not changed.
+func firstOfEach(items []Item) ([]Item, int) {
+	seen := make(map[string]bool, 2*len(items))
+	var out []Item // nil until an item is left out
+	for i := range items {
+		canon := linkKey(items[i].Link)
+		key := "k" + itemKey(&items[i], canon)
+		if seen[key] || canon != "" && seen["c"+canon] {
+			if out == nil {
+				out = slices.Clone(items[:i])
+			}
+			continue
+		}
+		seen[key] = true
+		if canon != "" {
+			seen["c"+canon] = true
+		}
+		if out != nil {
+			out = append(out, items[i])
+		}
+	}
+	if out == nil {
+		return items, 0
+	}
+	return out, len(items) - len(out)
 }
 
 // ingest stores items in one transaction and, when st is not nil, the
@@ -233,13 +274,13 @@ func (w *writer) put(in *Item, res *Result) error {
 		w.keys = b
 		w.gone = w.tx.Bucket(bucketGone).Bucket([]byte(w.source))
 	}
-	canon := CanonicalLink(in.Link)
+	canon := linkKey(in.Link) // the link's key, which a hostile link cannot make too long
 	key := itemKey(in, canon)
 	if w.gone != nil && w.gone.Get([]byte(key)) != nil {
 		res.Pruned++
 		return nil
 	}
-	c := Copy{Source: w.source, Key: key, Link: in.Link, Tags: normTags(in.Tags), Categories: in.Categories,
+	c := Copy{Source: w.source, Key: key, Link: in.Link, Tags: copyTags(in.Tags), Categories: in.Categories,
 		Title: in.Title, Outlet: in.Outlet, Published: reportTime(in, w.now),
 		Entities: in.Entities, TitleEntities: in.TitleEntities, Mentions: in.Mentions}
 
@@ -286,6 +327,12 @@ func (w *writer) put(in *Item, res *Result) error {
 		res.Pruned++
 		return w.tombstone(w.source, key, id)
 	}
+	if i >= 0 && !dated(in, w.now) {
+		// An item without a usable date was published, as far as the
+		// store knows, when its copy was first stored: every fetch of
+		// it would otherwise move the copy to now and count an update.
+		c.Published = it.Copies[i].Published
+	}
 	if err := w.keys.Put([]byte(key), id); err != nil {
 		return err
 	}
@@ -295,10 +342,16 @@ func (w *writer) put(in *Item, res *Result) error {
 		}
 	}
 	changed := false
+	// Only the copy that stored the story gives it its title, link and
+	// text: another source's report, whatever link it gives, joins as a
+	// further copy and takes nothing over (see Item.Orphan). The one
+	// exception keeps the fetch order of one round from choosing the face:
+	// while the story is new (faceGrace), an earlier report of the same
+	// news becomes its face. A report that says it was published earlier
+	// once the story has been shown cannot.
 	switch {
-	case i < 0 && grouped && c.Published.Before(it.Published):
-		// An earlier report of the same news: the story shows it from now
-		// on, under the same id, and the report it showed keeps its text.
+	case i < 0 && grouped && c.Published.Before(it.Published) && !it.Orphan &&
+		w.now.Sub(it.FirstSeen) <= faceGrace:
 		first := it.asGrouped(0)
 		c.dropText()
 		it.Copies = append([]Copy{c, first}, it.Copies[1:]...)
@@ -315,7 +368,7 @@ func (w *writer) put(in *Item, res *Result) error {
 		}
 		changed = true
 		w.fileReport(it.ID, &it.Copies[len(it.Copies)-1])
-	case i == 0:
+	case i == 0 && !it.Orphan:
 		changed = w.refresh(&it, in) || !copyEqual(it.Copies[0], c)
 		it.Copies[0] = c
 	default:
@@ -371,11 +424,17 @@ func (w *writer) create(in *Item, c Copy, canon string, res *Result) error {
 // reportTime is when an incoming item was published, as the story keeps
 // it: its own time, or now when it has none or one in the future.
 func reportTime(in *Item, now time.Time) time.Time {
-	published := in.Published.UTC().Truncate(time.Second)
-	if published.IsZero() || published.After(now) {
+	if !dated(in, now) {
 		return now
 	}
-	return published
+	return in.Published.UTC().Truncate(time.Second)
+}
+
+// dated reports whether an incoming item says when it was published, at
+// or before now.
+func dated(in *Item, now time.Time) bool {
+	published := in.Published.UTC().Truncate(time.Second)
+	return !published.IsZero() && !published.After(now)
 }
 
 // refresh copies the first source's fields from in to it and reports
@@ -388,7 +447,12 @@ func (w *writer) refresh(it *Item, in *Item) bool {
 	}
 	updated := in.Updated.UTC().Truncate(time.Second)
 	if updated.After(w.now) {
+		// A time in the future is clamped once, to the fetch that first
+		// saw it, not to every fetch that sees it again.
 		updated = w.now
+		if !it.Updated.IsZero() {
+			updated = it.Updated
+		}
 	}
 	next := Item{
 		GUID: in.GUID, Link: in.Link, Title: in.Title, Summary: in.Summary, Content: in.Content,
@@ -452,6 +516,7 @@ func (w *writer) save(it *Item, old *summary) error {
 	}
 	key := timeKey(it.Published, it.ID)
 	var oldTags, oldSources []string
+	oldLang := ""
 	if old == nil {
 		if err := w.tx.Bucket(bucketTime).Put(key, nil); err != nil {
 			return err
@@ -460,9 +525,12 @@ func (w *writer) save(it *Item, old *summary) error {
 			return err
 		}
 	} else {
-		oldTags, oldSources = old.Tags, old.Sources
+		oldTags, oldSources, oldLang = old.Tags, old.Sources, old.Lang
 	}
 	if err := w.reindex(bucketTags, "t/", key, oldTags, s.Tags); err != nil {
+		return err
+	}
+	if err := w.reindex(bucketLangs, "l/", key, langKeys(oldLang), langKeys(s.Lang)); err != nil {
 		return err
 	}
 	return w.reindex(bucketBySource, "s/", key, oldSources, s.Sources)
@@ -478,6 +546,9 @@ func (w *writer) unindex(s *summary, id uint64) error {
 		return err
 	}
 	if err := w.reindex(bucketTags, "t/", key, s.Tags, nil); err != nil {
+		return err
+	}
+	if err := w.reindex(bucketLangs, "l/", key, langKeys(s.Lang), nil); err != nil {
 		return err
 	}
 	return w.reindex(bucketBySource, "s/", key, s.Sources, nil)
@@ -539,15 +610,15 @@ func (w *writer) count(key []byte, delta int64) error {
 	return w.counts.Put(key, v[:])
 }
 
-// itemKey names an item within its source: its GUID, else its canonical
-// link, else a hash of its title and date (and, for an item without a
-// title, of its text).
-func itemKey(in *Item, canon string) string {
+// itemKey names an item within its source: its GUID, else its link's key
+// (linkKey), else a hash of its title and date (and, for an item without a
+// title, of its text). A GUID longer than maxKeyText is hashed.
+func itemKey(in *Item, link string) string {
 	switch {
 	case in.GUID != "":
-		return "g:" + in.GUID
-	case canon != "":
-		return "l:" + canon
+		return keyText("g:", in.GUID)
+	case link != "":
+		return "l:" + link
 	}
 	text := in.Title + "\n" + in.Published.UTC().Format(time.RFC3339)
 	if in.Title == "" {

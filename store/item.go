@@ -40,13 +40,19 @@ type Item struct {
 	FirstSeen time.Time `json:"first_seen"` // when the store first saw the story
 	Modified  time.Time `json:"modified"`   // when the stored story last changed
 	Copies    []Copy    `json:"copies,omitempty"`
+
+	// Orphan is set when Prune took off the copy that stored the story:
+	// the story keeps the title, link and text that copy gave, and no
+	// other copy, now first, gives it new ones.
+	Orphan bool `json:"orphan,omitempty"`
 }
 
 // Copy is one source's report of a story. The first copy is the one that
-// stored the story and gave it its title and link. A copy that joined the
-// story because it tells the same news in other words (Grouped) keeps its
-// own text, so that it can be compared again, or stand alone, when the
-// grouping settings change.
+// stored the story and gave it its title and link (unless the story is an
+// Orphan); only its own source's updates of it change them. A copy that
+// joined the story because it tells the same news in other words (Grouped)
+// keeps its own text, so that it can be compared again, or stand alone,
+// when the grouping settings change.
 type Copy struct {
 	Source     string   `json:"source"`
 	Key        string   `json:"key"` // the item's identity within its source

@@ -212,6 +212,9 @@ func (w *writer) dropCopy(source string, id uint64) (deleted bool, err error) {
 	// Even when the first copy goes, the story keeps the title and link it
 	// gave: only the copies, and the tags they bring, change.
 	gone := it.Copies[i]
+	if i == 0 {
+		it.Orphan = true
+	}
 	it.Copies = slices.Delete(it.Copies, i, i+1)
 	it.Tags = unionTags(it.Copies)
 	it.Modified = w.now
@@ -236,7 +239,7 @@ func (w *writer) delete(it *Item, old *summary) error {
 		links = append(links, c.Link)
 	}
 	for _, link := range links {
-		canon := []byte(CanonicalLink(link))
+		canon := []byte(linkKey(link))
 		if len(canon) > 0 && bytes.Equal(w.links.Get(canon), id) {
 			if err := w.links.Delete(canon); err != nil {
 				return err
@@ -313,7 +316,7 @@ func (w *writer) forgetUnlisted(feed []Item) error {
 	}
 	listed := make(map[string]bool, len(feed))
 	for i := range feed {
-		listed[itemKey(&feed[i], CanonicalLink(feed[i].Link))] = true
+		listed[itemKey(&feed[i], linkKey(feed[i].Link))] = true
 	}
 	var unlisted [][]byte
 	for k, _ := c.First(); k != nil; k, _ = c.Next() {

@@ -14,15 +14,23 @@ import (
 // MaxLimit is the largest number of stories one Query returns.
 const MaxLimit = 500
 
+// MaxExamined bounds the work of one query: the index entries it may pass
+// over (stepped past or sought through, or left out by NoTags) beyond the
+// stories it returns. A query whose filters leave out more than this many
+// of the newest stories returns those it found by then, so that no query,
+// however little it matches, reads every stored story.
+const MaxExamined = 10000
+
 // Items returns the stories that q selects, newest first.
 //
-// Every tag group and the source list is a walk over index buckets from
-// their newest end (a group's tags merged); the walks are intersected by
-// seeking each to the newest key all of them hold, so an AND of two common
-// tags never reads the stories that carry only one. With neither, the walk
-// is the time index. A story's summary is read only when q filters on
-// NoTags or Lang. The walk stops at the limit or at the first story
-// published before q.Since.
+// Every tag group, the source list and the language is a walk over index
+// buckets from their newest end (a group's tags merged); the walks are
+// intersected by seeking each to the newest key all of them hold, so an
+// AND of two common tags never reads the stories that carry only one.
+// With none, the walk is the time index. NoTags is looked up in its tags'
+// index buckets: no story is decoded to be left out. The walk stops at
+// the limit, at the first story published before q.Since, or once it has
+// examined MaxExamined entries.
 func (db *DB) Items(q Query) ([]Item, error) {
 	limit := q.Limit
 	if limit <= 0 {
@@ -33,29 +41,27 @@ func (db *DB) Items(q Query) ([]Item, error) {
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		x, ok := walks(tx, q)
 		if !ok {
-			return nil // a named tag or source that no story has
+			return nil // a named tag, source or language that no story has
 		}
 		var since []byte
 		if !q.Since.IsZero() {
 			since = timeKey(q.Since, 0)
 		}
-		summaries := tx.Bucket(bucketSummaries)
+		var excluded []*bolt.Bucket
+		for _, t := range q.NoTags {
+			if b := tx.Bucket(bucketTags).Bucket([]byte(t)); b != nil {
+				excluded = append(excluded, b)
+			}
+		}
 		stories := tx.Bucket(bucketStories)
-		needSummary := len(q.NoTags) > 0 || q.Lang != ""
 		for key := x.first(); key != nil && len(items) < limit; key = x.next() {
 			if since != nil && bytes.Compare(key, since) < 0 {
 				break
 			}
-			id := key[8:16]
-			if needSummary {
-				var s summary
-				if err := json.Unmarshal(summaries.Get(id), &s); err != nil {
-					return fmt.Errorf("summary of story %d: %w", binary.BigEndian.Uint64(id), err)
-				}
-				if !q.matches(&s) {
-					continue
-				}
+			if slices.ContainsFunc(excluded, func(b *bolt.Bucket) bool { return b.Get(key) != nil }) {
+				continue
 			}
+			id := key[8:16]
 			var it Item
 			if err := json.Unmarshal(stories.Get(id), &it); err != nil {
 				return fmt.Errorf("story %d: %w", binary.BigEndian.Uint64(id), err)
@@ -65,20 +71,6 @@ func (db *DB) Items(q Query) ([]Item, error) {
 		return nil
 	})
 	return items, err
-}
-
-// matches reports whether a story's summary passes q's NoTags and Lang.
-// (Tags and Sources are settled by the index walks.)
-func (q *Query) matches(s *summary) bool {
-	for _, t := range q.NoTags {
-		if slices.Contains(s.Tags, t) {
-			return false
-		}
-	}
-	if q.Lang != "" && !langMatches(s.Lang, q.Lang) {
-		return false
-	}
-	return true
 }
 
 // langMatches reports whether a story's language tag falls under the one
@@ -92,7 +84,7 @@ func langMatches(have, want string) bool {
 // false when q names a tag group or a source list none of whose members any
 // story carries, so nothing can match.
 func walks(tx *bolt.Tx, q Query) (*intersection, bool) {
-	x := &intersection{}
+	x := &intersection{budget: MaxExamined}
 	add := func(parent []byte, names []string) bool {
 		w := &mergeWalk{}
 		for _, name := range names {
@@ -111,16 +103,37 @@ func walks(tx *bolt.Tx, q Query) (*intersection, bool) {
 	if len(q.Sources) > 0 && !add(bucketBySource, q.Sources) {
 		return nil, false
 	}
+	if q.Lang != "" && !add(bucketLangs, langsUnder(tx, q.Lang)) {
+		return nil, false
+	}
 	if len(x.walks) == 0 {
 		x.walks = append(x.walks, &mergeWalk{cursors: []*bolt.Cursor{tx.Bucket(bucketTime).Cursor()}})
 	}
 	return x, true
 }
 
+// langsUnder returns the langs index buckets of the languages that fall
+// under lang (see langMatches): lang itself and its regional forms.
+func langsUnder(tx *bolt.Tx, lang string) []string {
+	want := langKey(lang)
+	if want == "" {
+		return nil
+	}
+	var names []string
+	c := tx.Bucket(bucketLangs).Cursor()
+	for k, _ := c.Seek([]byte(want)); k != nil && bytes.HasPrefix(k, []byte(want)); k, _ = c.Next() {
+		if langMatches(string(k), want) {
+			names = append(names, string(k))
+		}
+	}
+	return names
+}
+
 // intersection yields, newest first, the keys that every one of its walks
-// holds.
+// holds, until it has spent its budget of examined entries.
 type intersection struct {
-	walks []*mergeWalk
+	walks  []*mergeWalk
+	budget int // entries it may still examine; a new intersection has MaxExamined
 }
 
 func (x *intersection) first() []byte { return x.move((*mergeWalk).last) }
@@ -132,6 +145,9 @@ func (x *intersection) next() []byte { return x.move((*mergeWalk).prev) }
 // keys they reach.
 func (x *intersection) move(step func(*mergeWalk) []byte) []byte {
 	var target []byte
+	if x.budget--; x.budget < 0 {
+		return nil
+	}
 	for _, w := range x.walks {
 		k := step(w)
 		if k == nil {
@@ -160,6 +176,9 @@ func (x *intersection) align(target []byte) []byte {
 		}
 		if agreed {
 			return target
+		}
+		if x.budget--; x.budget < 0 {
+			return nil // every disagreement passes over entries
 		}
 	}
 	return nil

@@ -190,7 +190,7 @@ func (w *writer) repoint(c Copy, from, to []byte) error {
 			return err
 		}
 	}
-	if canon := []byte(CanonicalLink(c.Link)); len(canon) > 0 && bytes.Equal(w.links.Get(canon), from) {
+	if canon := []byte(linkKey(c.Link)); len(canon) > 0 && bytes.Equal(w.links.Get(canon), from) {
 		return w.links.Put(canon, to)
 	}
 	return nil
@@ -216,10 +216,19 @@ func (db *DB) mergeGroups(ctx context.Context, cfg group.Config) (int, error) {
 			x.Expire(it.Published.Add(-cfg.Window))
 			id := it.ID
 			if into, ok := x.Find(copySig(&it, 0), cfg, reporter(&it.Copies[0])); ok && into != it.ID {
-				if err := w.mergeInto(&it, old, into); err != nil {
-					return merged, false, err
+				// The story stored first (the lower id) keeps its id and
+				// its face, whichever report says it was published first:
+				// a backdated report cannot take a story over.
+				if into > it.ID {
+					if err := w.foldInto(x, into, it.ID); err != nil {
+						return merged, false, err
+					}
+				} else {
+					if err := w.mergeInto(&it, old, into); err != nil {
+						return merged, false, err
+					}
+					id = into
 				}
-				id = into
 				merged++
 			}
 			for i := range it.Copies {
@@ -228,6 +237,23 @@ func (db *DB) mergeGroups(ctx context.Context, cfg group.Config) (int, error) {
 		}
 		return merged, false, nil
 	})
+}
+
+// foldInto folds the story from, already walked and filed in x, into
+// the story into, and files its reports in x under into.
+func (w *writer) foldInto(x *group.Index, from, into uint64) error {
+	it, old, err := w.load(idKey(from))
+	if err != nil {
+		return err
+	}
+	if err := w.mergeInto(&it, old, into); err != nil {
+		return err
+	}
+	x.Remove(from)
+	for i := range it.Copies {
+		x.Add(into, copySig(&it, i), reporter(&it.Copies[i]))
+	}
+	return nil
 }
 
 // mergeInto folds story it into the story into: its copies join as

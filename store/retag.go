@@ -149,7 +149,7 @@ func retagBatch(tx *bolt.Tx, next uint64, batch int, now time.Time, fn RetagFunc
 		old := summaryOf(&it)
 		copiesChanged := false
 		for j := range it.Copies {
-			tags := normTags(fn(&it, &it.Copies[j]))
+			tags := copyTags(fn(&it, &it.Copies[j]))
 			if !slices.Equal(tags, it.Copies[j].Tags) {
 				it.Copies[j].Tags = tags
 				copiesChanged = true

@@ -16,8 +16,8 @@ import (
 const maxProblems = 20
 
 // Verify reads the whole database and checks that everything kept beside
-// the stories agrees with them: the summaries, the time, tag and source
-// indexes, the counts, the item keys of every copy, and the tombstones. It
+// the stories agrees with them: the summaries, the time, tag, source and
+// language indexes, the counts, the item keys of every copy, and the tombstones. It
 // returns nil, or an error that describes the first inconsistencies it
 // found. It reads every story in one read transaction, so it costs what
 // reading the database costs; writers go on meanwhile. (Check, which
@@ -51,6 +51,7 @@ func verify(tx *bolt.Tx) []string {
 	timeIndex := map[string]bool{}
 	tags := map[string]map[string]bool{}
 	sources := map[string]map[string]bool{}
+	langs := map[string]map[string]bool{}
 	add := func(index map[string]map[string]bool, name, key string) {
 		if index[name] == nil {
 			index[name] = map[string]bool{}
@@ -80,6 +81,9 @@ func verify(tx *bolt.Tx) []string {
 		timeIndex[key] = true
 		for _, t := range it.Tags {
 			add(tags, t, key)
+		}
+		for _, l := range langKeys(it.Language) {
+			add(langs, l, key)
 		}
 		for _, c := range it.Copies {
 			add(sources, c.Source, key)
@@ -126,7 +130,7 @@ func verify(tx *bolt.Tx) []string {
 		parent []byte
 		prefix string
 		want   map[string]map[string]bool
-	}{{bucketTags, "t/", tags}, {bucketBySource, "s/", sources}} {
+	}{{bucketTags, "t/", tags}, {bucketBySource, "s/", sources}, {bucketLangs, "l/", langs}} {
 		names := map[string]bool{}
 		tx.Bucket(index.parent).ForEach(func(name, _ []byte) error {
 			names[string(name)] = true
