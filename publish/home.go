@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/libyawire/libyawire/store"
 )
@@ -52,7 +53,7 @@ func handleHome(s *server) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := formValues(r.URL.Query())
 		now := s.opts.Now().UTC().Truncate(time.Minute)
-		flt, err := parseFilter(v, homePageSize)
+		flt, err := parseFilter(v, homePageSize, s.maxSlug)
 		page := 1
 		if err == nil {
 			page, err = parsePage(v, flt.Limit)
@@ -392,8 +393,16 @@ func (s *server) filterForm(flt filter, sources map[string]sourceInfo) homeForm 
 	return f
 }
 
-// rawForm fills the form with what the person sent, for them to correct.
+// rawForm fills the form with what the person sent, for them to correct,
+// each value as echoText gives it back.
 func rawForm(v url.Values, configured []option) homeForm {
+	clean := make(url.Values, len(v))
+	for name, values := range v {
+		for _, value := range values {
+			clean[name] = append(clean[name], echoText(value))
+		}
+	}
+	v = clean
 	f := homeForm{
 		Tags:   v["tag"],
 		NoTags: strings.Join(v["notag"], ","),
@@ -424,6 +433,25 @@ func rawForm(v url.Values, configured []option) homeForm {
 		f.Langs = append(f.Langs, option{Value: lang, Label: lang, Selected: true})
 	}
 	return f
+}
+
+// maxEcho is the most of one value the page gives back, in bytes: more
+// than any value that is not refused for its length.
+const maxEcho = 4096
+
+// echoText is a value from the request as the page may show it again:
+// valid UTF-8 (each invalid run becomes U+FFFD) and at most maxEcho bytes,
+// cut at a character's end.
+func echoText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= maxEcho {
+		return s
+	}
+	cut := maxEcho
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
 }
 
 // homeTags lists every tag that some story carries, most stories first.
