@@ -35,6 +35,10 @@ import (
 // homePageSize is the number of stories on one page without ?limit=.
 const homePageSize = 50
 
+// homeTagsPage is the most tags the page lists; ?tagpage=N shows the Nth
+// such list, and each links to the next.
+const homeTagsPage = 200
+
 // homeContentType is the page's media type.
 const homeContentType = "text/html; charset=utf-8"
 
@@ -54,9 +58,12 @@ func handleHome(s *server) http.Handler {
 		v := formValues(r.URL.Query())
 		now := s.opts.Now().UTC().Truncate(time.Minute)
 		flt, err := parseFilter(v, homePageSize, s.maxSlug)
-		page := 1
+		page, tagPage := 1, 1
 		if err == nil {
 			page, err = parsePage(v, flt.Limit)
+		}
+		if err == nil {
+			tagPage, err = parsePageNumber(v, "tagpage")
 		}
 		w.Header().Set("Content-Security-Policy", homeCSP)
 		w.Header().Set("X-Content-Type-Options", "nosniff")
@@ -69,13 +76,16 @@ func handleHome(s *server) http.Handler {
 		if page > 1 {
 			key += "&page=" + strconv.Itoa(page)
 		}
+		if tagPage > 1 {
+			key += "&tagpage=" + strconv.Itoa(tagPage)
+		}
 		key += " " + now.Format(time.RFC3339) // no query holds a space: encode escapes it
 
 		// As in serveFeed, the generation is read before the stories.
 		gen := s.db.Generation()
 		resp := s.cache.feed(gen, key)
 		if resp == nil {
-			data, err := s.homeData(gen, now, flt)
+			data, err := s.homeData(gen, now, flt, tagPage)
 			if err == nil {
 				err = s.addStories(data, flt, page, now)
 			}
@@ -100,7 +110,7 @@ func handleHome(s *server) http.Handler {
 // serveHomeError answers a request whose query is wrong: the page, with the
 // form as the person filled it, the error and no stories.
 func (s *server) serveHomeError(w http.ResponseWriter, v url.Values, now time.Time, qerr error) {
-	data, err := s.homeData(s.db.Generation(), now, filter{Limit: homePageSize})
+	data, err := s.homeData(s.db.Generation(), now, filter{Limit: homePageSize}, 1)
 	if err == nil {
 		data.Error = qerr.Error()
 		data.Form = rawForm(v, data.Form.Sources)
@@ -171,9 +181,12 @@ type homePage struct {
 	Truncated   bool   // older stories exist beyond what the pages reach
 	SearchScope int    // how many stories q looks through
 
-	Tags    []homeTag
-	Sources []homeSource
-	Version string
+	Tags      []homeTag // one page of them
+	TagsPrev  string    // link to the previous page of tags; empty on the first
+	TagsNext  string    // link to the next page of tags; empty on the last
+	TagsTotal int       // how many tags there are in all
+	Sources   []homeSource
+	Version   string
 
 	sources map[string]sourceInfo // for the stories' outlets
 	query   string                // readableQuery of the filter
@@ -240,9 +253,9 @@ type homeSource struct {
 	Items       int
 }
 
-// homeData gathers the page for flt, but for its stories (addStories),
-// with times in words as seen at now.
-func (s *server) homeData(gen uint64, now time.Time, flt filter) (*homePage, error) {
+// homeData gathers the page for flt, with the tagPage-th page of tags, but
+// for its stories (addStories), with times in words as seen at now.
+func (s *server) homeData(gen uint64, now time.Time, flt filter, tagPage int) (*homePage, error) {
 	sources, err := s.sourceInfo(gen)
 	if err != nil {
 		return nil, err
@@ -270,7 +283,7 @@ func (s *server) homeData(gen uint64, now time.Time, flt filter) (*homePage, err
 	d.sources = sources
 	d.query = query
 
-	if d.Tags, err = s.homeTags(); err != nil {
+	if err = s.addTags(d, tagPage); err != nil {
 		return nil, err
 	}
 	if d.Sources, err = s.homeSources(now); err != nil {
@@ -454,15 +467,27 @@ func echoText(s string) string {
 	return s[:cut]
 }
 
-// homeTags lists every tag that some story carries, most stories first.
-func (s *server) homeTags() ([]homeTag, error) {
+// addTags puts on d the page-th page of the tags that some story carries,
+// most stories first, homeTagsPage a page, with links to the pages before
+// and after it.
+func (s *server) addTags(d *homePage, page int) error {
 	counts, err := s.db.Tags()
 	if err != nil {
-		return nil, fmt.Errorf("read tag counts: %w", err)
+		return fmt.Errorf("read tag counts: %w", err)
 	}
 	slices.SortFunc(counts, func(a, b store.TagCount) int {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Slug, b.Slug))
 	})
+	d.TagsTotal = len(counts)
+	start := min((page-1)*homeTagsPage, len(counts))
+	end := min(start+homeTagsPage, len(counts))
+	if page > 1 {
+		d.TagsPrev = tagPageLink(d.query, min(page-1, lastPage(len(counts), homeTagsPage)))
+	}
+	if end < len(counts) {
+		d.TagsNext = tagPageLink(d.query, page+1)
+	}
+	counts = counts[start:end]
 	tags := make([]homeTag, len(counts))
 	for i, tc := range counts {
 		path := "tags/" + url.PathEscape(tc.Slug)
@@ -477,7 +502,21 @@ func (s *server) homeTags() ([]homeTag, error) {
 			AtomURL: s.base + "/" + path + ".atom",
 		}
 	}
-	return tags, nil
+	d.Tags = tags
+	return nil
+}
+
+// tagPageLink is the relative link to the nth page of tags, beside the
+// first page of the filter in query.
+func tagPageLink(query string, n int) string {
+	if n <= 1 {
+		return "./" + query + "#tags"
+	}
+	sep := "?"
+	if query != "" {
+		sep = "&"
+	}
+	return "./" + query + sep + "tagpage=" + strconv.Itoa(n) + "#tags"
 }
 
 // homeSources lists the configured sources, failing ones first, then those
