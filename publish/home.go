@@ -68,7 +68,7 @@ func handleHome(s *server) http.Handler {
 		w.Header().Set("Content-Security-Policy", homeCSP)
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		if err != nil {
-			s.serveHomeError(w, v, now, err)
+			s.serveHomeError(w, v, now, err, s.private != nil && fromThisMachine(r))
 			return
 		}
 
@@ -80,12 +80,17 @@ func handleHome(s *server) http.Handler {
 			key += "&tagpage=" + strconv.Itoa(tagPage)
 		}
 		key += " " + now.Format(time.RFC3339) // no query holds a space: encode escapes it
+		// The details of sources on private addresses are for this machine.
+		local := s.private != nil && fromThisMachine(r)
+		if local {
+			key += " local"
+		}
 
 		// As in serveFeed, the generation is read before the stories.
 		gen := s.db.Generation()
 		resp := s.cache.feed(gen, key)
 		if resp == nil {
-			data, err := s.homeData(gen, now, flt, tagPage)
+			data, err := s.homeData(gen, now, flt, tagPage, local)
 			if err == nil {
 				err = s.addStories(data, flt, page, now)
 			}
@@ -109,8 +114,8 @@ func handleHome(s *server) http.Handler {
 
 // serveHomeError answers a request whose query is wrong: the page, with the
 // form as the person filled it, the error and no stories.
-func (s *server) serveHomeError(w http.ResponseWriter, v url.Values, now time.Time, qerr error) {
-	data, err := s.homeData(s.db.Generation(), now, filter{Limit: homePageSize}, 1)
+func (s *server) serveHomeError(w http.ResponseWriter, v url.Values, now time.Time, qerr error, local bool) {
+	data, err := s.homeData(s.db.Generation(), now, filter{Limit: homePageSize}, 1, local)
 	if err == nil {
 		data.Error = qerr.Error()
 		data.Form = rawForm(v, data.Form.Sources)
@@ -254,8 +259,9 @@ type homeSource struct {
 }
 
 // homeData gathers the page for flt, with the tagPage-th page of tags, but
-// for its stories (addStories), with times in words as seen at now.
-func (s *server) homeData(gen uint64, now time.Time, flt filter, tagPage int) (*homePage, error) {
+// for its stories (addStories), with times in words as seen at now, and
+// the details of sources on private addresses only when local.
+func (s *server) homeData(gen uint64, now time.Time, flt filter, tagPage int, local bool) (*homePage, error) {
 	sources, err := s.sourceInfo(gen)
 	if err != nil {
 		return nil, err
@@ -286,7 +292,7 @@ func (s *server) homeData(gen uint64, now time.Time, flt filter, tagPage int) (*
 	if err = s.addTags(d, tagPage); err != nil {
 		return nil, err
 	}
-	if d.Sources, err = s.homeSources(now); err != nil {
+	if d.Sources, err = s.homeSources(now, local); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -520,11 +526,15 @@ func tagPageLink(query string, n int) string {
 }
 
 // homeSources lists the configured sources, failing ones first, then those
-// not fetched yet, each group in config order.
-func (s *server) homeSources(now time.Time) ([]homeSource, error) {
+// not fetched yet, each group in config order; the details of those on
+// private addresses only when local.
+func (s *server) homeSources(now time.Time, local bool) ([]homeSource, error) {
 	list, err := sourceStatuses(s.db, s.opts.Sources)
 	if err != nil {
 		return nil, err
+	}
+	if !local {
+		redactInternal(list, s.private)
 	}
 	out := make([]homeSource, len(list))
 	for i, st := range list {

@@ -11,7 +11,7 @@ func (s *server) routes() http.Handler {
 	mux.Handle("GET /feed.atom", handleFeed(s, formatAtom))
 	mux.Handle("GET /feed.json", handleFeed(s, formatJSON))
 	mux.Handle("GET /tags/{file}", handleTagFeed(s))
-	mux.Handle("GET /api/sources", handleSources(s.db, s.opts.Sources, s.logger))
+	mux.Handle("GET /api/sources", handleSources(s.db, s.opts.Sources, s.private, s.logger))
 	mux.Handle("GET /api/tags", handleTags(s))
 	mux.Handle("GET /api/stories/{id}", handleStory(s))
 	mux.Handle("GET /sources.opml", handleOPML(s))

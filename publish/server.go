@@ -77,6 +77,10 @@ type server struct {
 	// maxSlug is the longest tag, notag or source name a query may give,
 	// in characters: no longer one names anything (see longestSlug).
 	maxSlug int
+
+	// private names the sources on private addresses, whose fetches'
+	// details only clients on this machine see (see redactInternal).
+	private map[string]bool
 }
 
 // NewServer returns the HTTP handler for the whole libyawire surface; its
@@ -109,6 +113,7 @@ func newServer(db *store.DB, opts Options, logger *slog.Logger) *server {
 		base:    strings.TrimRight(opts.BaseURL, "/"),
 		cache:   newCache(maxCacheEntries, maxCacheBytes),
 		maxSlug: longestSlug(opts),
+		private: privateSources(opts.Sources),
 	}
 }
 
