@@ -161,7 +161,7 @@ func parsePage(v url.Values, size int) (int, error) {
 	last := max(1, store.MaxLimit/size)
 	n, err := strconv.Atoi(raw)
 	if err != nil || n < 1 || n > last {
-		return 0, fmt.Errorf("page must be a whole number from 1 to %d, got %q; the pages list the newest %d stories of a filter", last, v.Get("page"), last*size)
+		return 0, fmt.Errorf("page must be a whole number from 1 to %d, got %s; the pages list the newest %d stories of a filter", last, quoteShort(v.Get("page")), last*size)
 	}
 	return n, nil
 }

@@ -545,3 +545,23 @@ func TestHomeEchoesValidUTF8(t *testing.T) {
 		})
 	}
 }
+
+// TestErrorsEchoLittle: an error that quotes what was sent quotes at most
+// its start, escaped, however long the value.
+func TestErrorsEchoLittle(t *testing.T) {
+	f := newFixture(t)
+	long := strings.Repeat("%FFoil", 20000)
+	for _, target := range []string{
+		"/api/stories/" + long,
+		"/feed.rss?limit=" + long,
+		"/?page=" + long,
+		"/api/tags?page=" + long,
+		"/feed.atom?lang=" + long,
+	} {
+		resp := f.get(t, http.MethodGet, target)
+		body := readBody(t, resp)
+		if resp.StatusCode != http.StatusBadRequest || len(body) > 64<<10 || !utf8.ValidString(body) || strings.Count(body, "oil") > 50 {
+			t.Errorf("%.30s…: %s, %d bytes, valid UTF-8 %v", target, resp.Status, len(body), utf8.ValidString(body))
+		}
+	}
+}
