@@ -194,6 +194,7 @@ func (s *service) startServer(ln net.Listener) {
 	srv := &http.Server{
 		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.handler.Load().ServeHTTP(w, r) }),
 		ReadHeaderTimeout: 10 * time.Second,
+		WriteTimeout:      publish.WriteTimeout, // streamed answers set their own
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
 	}

@@ -12,6 +12,11 @@ import (
 // someone walking through every combination of parameters.
 const maxCacheEntries = 512
 
+// maxCacheBytes bounds the bytes those responses hold, so that 512 pages
+// of 500 long stories cannot take the heap: a response that would pass it
+// alone is served but not kept.
+const maxCacheBytes = 64 << 20
+
 // rendered is one feed response, ready to send again and again.
 type rendered struct {
 	body         []byte
@@ -53,18 +58,30 @@ func (r *rendered) gzipped() []byte {
 // compressing a typical feed.
 var gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
 
-// cache holds the responses rendered for one store generation. A change of
-// generation (new stories, changed source states) empties it.
-type cache struct {
-	mu      sync.Mutex
-	max     int
-	gen     uint64
-	feeds   map[string]*rendered // by path and canonical query
-	sources map[string]sourceInfo
+// size is what r holds, or will once gzipped, under a key of keyLen bytes:
+// the body, its gzipped form at the most that deflate can make of it (a
+// little over the body, for bytes that do not compress), and the key.
+func (r *rendered) size(keyLen int) int {
+	const overhead = 256 // the struct, its ETags and the map entry
+	gz := len(r.body) + len(r.body)/1000 + 64
+	return keyLen + len(r.body) + gz + overhead
 }
 
-func newCache(max int) *cache {
-	return &cache{max: max, feeds: make(map[string]*rendered)}
+// cache holds the responses rendered for one store generation, at most max
+// of them and maxBytes in all (as rendered.size counts). A change of
+// generation (new stories, changed source states) empties it.
+type cache struct {
+	mu       sync.Mutex
+	max      int
+	maxBytes int
+	bytes    int // the entries' sizes, summed
+	gen      uint64
+	feeds    map[string]*rendered // by path and canonical query
+	sources  map[string]sourceInfo
+}
+
+func newCache(max, maxBytes int) *cache {
+	return &cache{max: max, maxBytes: maxBytes, feeds: make(map[string]*rendered)}
 }
 
 // sync drops everything when gen is not the generation the cache holds.
@@ -73,6 +90,7 @@ func (c *cache) sync(gen uint64) {
 	if gen != c.gen {
 		c.gen = gen
 		clear(c.feeds)
+		c.bytes = 0
 		c.sources = nil
 	}
 }
@@ -86,21 +104,29 @@ func (c *cache) feed(gen uint64, key string) *rendered {
 }
 
 // putFeed caches r under key for generation gen. A response rendered for a
-// generation that has since passed is not kept. When the cache is full an
-// arbitrary entry makes room.
+// generation that has since passed is not kept, nor one larger than the
+// whole budget. When the cache is full, by count or by bytes, arbitrary
+// entries make room.
 func (c *cache) putFeed(gen uint64, key string, r *rendered) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if gen != c.gen {
+	size := r.size(len(key))
+	if gen != c.gen || size > c.maxBytes {
 		return
 	}
-	if _, ok := c.feeds[key]; !ok && len(c.feeds) >= c.max {
-		for k := range c.feeds {
-			delete(c.feeds, k)
+	if old, ok := c.feeds[key]; ok {
+		c.bytes -= old.size(len(key))
+		delete(c.feeds, key)
+	}
+	for k, old := range c.feeds {
+		if len(c.feeds) < c.max && c.bytes+size <= c.maxBytes {
 			break
 		}
+		c.bytes -= old.size(len(k))
+		delete(c.feeds, k)
 	}
 	c.feeds[key] = r
+	c.bytes += size
 }
 
 // sourceInfo returns the source details cached for generation gen, or nil.
@@ -124,5 +150,6 @@ func (c *cache) reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	clear(c.feeds)
+	c.bytes = 0
 	c.sources = nil
 }

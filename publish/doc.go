@@ -12,6 +12,13 @@
 // the canonical form of the query (see cache.go): a feed reader polling an
 // unchanged feed costs a map look-up, and its conditional request a 304.
 //
+// What an anonymous client can make the server hold is bounded: the cache
+// by entries and bytes (cache.go), a query's names and words by the longest
+// that can exist (query.go), a list of tags by a page (tags.go, home.go),
+// a response's writing by a deadline (deadline.go). The endpoints that act
+// (/api/fetch, /api/backup) serve only this machine (local.go), and so do
+// the fetch details of sources on private addresses (private.go).
+//
 // The store has no text index, so ?q= is matched here (search.go) over the
 // newest store.MaxLimit stories that the other parameters select.
 package publish

@@ -54,7 +54,7 @@ func handleTagFeed(s *server) http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		group, err := slugList("tag", file[:i])
+		group, err := slugList("tag", file[:i], s.maxSlug)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
@@ -68,7 +68,7 @@ func handleTagFeed(s *server) http.Handler {
 // path is the canonical path, which with the canonical query keys the cache
 // and makes the feed's self link; pathTags is the tag group the path names.
 func (s *server) serveFeed(w http.ResponseWriter, r *http.Request, f format, path string, pathTags []string) {
-	flt, err := parseFilter(r.URL.Query(), s.opts.Items)
+	flt, err := parseFilter(r.URL.Query(), s.opts.Items, s.maxSlug)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return

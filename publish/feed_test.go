@@ -152,7 +152,15 @@ func TestBadQuery(t *testing.T) {
 		{"/feed.rss?lang=en,ar", `lang must be one language code such as en or ar, got "en,ar"`},
 		{"/feed.rss?lang=english", `lang must be one language code such as en or ar, got "english"`},
 		{"/tags/sirte,,oil.rss", `tag has an empty value in "sirte,,oil"; send one or more names separated by commas, such as tag=sirte or tag=sirte,misrata`},
-		{"/feed.rss?q=" + strings.Repeat("x", 201), `q must be at most 200 characters, got 201`},
+		{"/feed.rss?q=" + strings.Repeat("x", 257), `q must be at most 256 bytes (256 Latin or 128 Arabic letters), got 257; search for fewer or shorter words`},
+		{"/feed.rss?q=" + url.QueryEscape(strings.Repeat("سرت ", 52)), `q must be at most 256 bytes (256 Latin or 128 Arabic letters), got 363; search for fewer or shorter words`},
+		{"/feed.json?q=" + strings.Repeat("%FFa", 100), `q must be at most 256 bytes (256 Latin or 128 Arabic letters), got 400; search for fewer or shorter words`},
+		{"/feed.rss?tag=sirte," + strings.Repeat("a", 65), `tag names "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"…, 65 characters long, but no tag or source has a name longer than 64; check the URL`},
+		{"/feed.atom?notag=" + url.QueryEscape(strings.Repeat("ليبيا", 13)), `notag names "ليبياليبياليبياليبياليبياليبياليبياليبيا"…, 65 characters long, but no tag or source has a name longer than 64; check the URL`},
+		{"/feed.json?source=" + strings.Repeat("herald-", 100), `source names "herald-herald-herald-herald-herald-heral"…, 700 characters long, but no tag or source has a name longer than 64; check the URL`},
+		{"/tags/" + strings.Repeat("oil-", 17) + ".rss", `tag names "oil-oil-oil-oil-oil-oil-oil-oil-oil-oil-"…, 68 characters long, but no tag or source has a name longer than 64; check the URL`},
+		{"/feed.rss?tag=" + strings.Repeat(",", 1000), `a query may name at most 64 tags, notags and sources in all, got 1001 in one tag`},
+		{"/feed.rss?since=" + strings.Repeat("9", 5000), `since must be a time in RFC 3339 form such as 2026-01-02T15:04:05Z, got "9999999999999999999999999999999999999999"…`},
 		{"/feed.rss?tag=" + manyNames(60) + "&source=" + manyNames(5), `a query may name at most 64 tags, notags and sources in all, got 65`},
 	}
 	for _, tt := range tests {

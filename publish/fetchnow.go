@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -117,42 +116,6 @@ func (s *fetchStream) writeLine(line string) {
 // line breaks.
 func oneLine(s string) string {
 	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' }), " ")
-}
-
-// localOnly serves h only to clients on this machine, answering others
-// 403 with refusal; and since a reverse proxy on this machine makes every
-// client look local, a request that a proxy forwarded is refused too, as
-// is a cross-origin request from a browser. Its answers are not cached.
-func localOnly(refusal string, h http.Handler) http.Handler {
-	csrf := http.NewCrossOriginProtection()
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
-		if !fromLoopback(r) || forwarded(r) || csrf.Check(r) != nil {
-			http.Error(w, refusal, http.StatusForbidden)
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
-}
-
-// fromLoopback reports whether the request came from this machine.
-func fromLoopback(r *http.Request) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// forwarded reports whether a proxy says it forwarded the request.
-func forwarded(r *http.Request) bool {
-	for _, h := range []string{"Forwarded", "X-Forwarded-For", "X-Real-Ip"} {
-		if r.Header.Get(h) != "" {
-			return true
-		}
-	}
-	return false
 }
 
 // ReadFetchStream reads an answer of POST /api/fetch, as the fetch protocol

@@ -46,13 +46,19 @@ func (f *fakeFetchNow) fetchNow(ctx context.Context, names []string, progress fu
 	return fmt.Sprintf("%d sources: %d fetched, 0 not modified, %d failed", len(names), len(names)-failed, failed), failed > 0, nil
 }
 
-// postFetch serves POST target from remote with the fixture's handler.
+// postFetch serves POST target from remote with the fixture's handler, to
+// Host 127.0.0.1:8080 unless header names another.
 func postFetch(t *testing.T, f *fixture, target, remote string, header ...string) *http.Response {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodPost, target, nil)
 	req.RemoteAddr = remote
+	req.Host = "127.0.0.1:8080"
 	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
+		if header[i] == "Host" {
+			req.Host = header[i+1]
+			continue
+		}
+		req.Header[header[i]] = append(req.Header[header[i]], header[i+1])
 	}
 	rec := httptest.NewRecorder()
 	f.handler.ServeHTTP(rec, req)

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/libyawire/libyawire/store"
 )
@@ -34,6 +35,10 @@ import (
 // homePageSize is the number of stories on one page without ?limit=.
 const homePageSize = 50
 
+// homeTagsPage is the most tags the page lists; ?tagpage=N shows the Nth
+// such list, and each links to the next.
+const homeTagsPage = 200
+
 // homeContentType is the page's media type.
 const homeContentType = "text/html; charset=utf-8"
 
@@ -52,15 +57,18 @@ func handleHome(s *server) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := formValues(r.URL.Query())
 		now := s.opts.Now().UTC().Truncate(time.Minute)
-		flt, err := parseFilter(v, homePageSize)
-		page := 1
+		flt, err := parseFilter(v, homePageSize, s.maxSlug)
+		page, tagPage := 1, 1
 		if err == nil {
 			page, err = parsePage(v, flt.Limit)
+		}
+		if err == nil {
+			tagPage, err = parsePageNumber(v, "tagpage")
 		}
 		w.Header().Set("Content-Security-Policy", homeCSP)
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		if err != nil {
-			s.serveHomeError(w, v, now, err)
+			s.serveHomeError(w, v, now, err, s.private != nil && fromThisMachine(r))
 			return
 		}
 
@@ -68,13 +76,21 @@ func handleHome(s *server) http.Handler {
 		if page > 1 {
 			key += "&page=" + strconv.Itoa(page)
 		}
+		if tagPage > 1 {
+			key += "&tagpage=" + strconv.Itoa(tagPage)
+		}
 		key += " " + now.Format(time.RFC3339) // no query holds a space: encode escapes it
+		// The details of sources on private addresses are for this machine.
+		local := s.private != nil && fromThisMachine(r)
+		if local {
+			key += " local"
+		}
 
 		// As in serveFeed, the generation is read before the stories.
 		gen := s.db.Generation()
 		resp := s.cache.feed(gen, key)
 		if resp == nil {
-			data, err := s.homeData(gen, now, flt)
+			data, err := s.homeData(gen, now, flt, tagPage, local)
 			if err == nil {
 				err = s.addStories(data, flt, page, now)
 			}
@@ -98,8 +114,8 @@ func handleHome(s *server) http.Handler {
 
 // serveHomeError answers a request whose query is wrong: the page, with the
 // form as the person filled it, the error and no stories.
-func (s *server) serveHomeError(w http.ResponseWriter, v url.Values, now time.Time, qerr error) {
-	data, err := s.homeData(s.db.Generation(), now, filter{Limit: homePageSize})
+func (s *server) serveHomeError(w http.ResponseWriter, v url.Values, now time.Time, qerr error, local bool) {
+	data, err := s.homeData(s.db.Generation(), now, filter{Limit: homePageSize}, 1, local)
 	if err == nil {
 		data.Error = qerr.Error()
 		data.Form = rawForm(v, data.Form.Sources)
@@ -145,7 +161,7 @@ func parsePage(v url.Values, size int) (int, error) {
 	last := max(1, store.MaxLimit/size)
 	n, err := strconv.Atoi(raw)
 	if err != nil || n < 1 || n > last {
-		return 0, fmt.Errorf("page must be a whole number from 1 to %d, got %q; the pages list the newest %d stories of a filter", last, v.Get("page"), last*size)
+		return 0, fmt.Errorf("page must be a whole number from 1 to %d, got %s; the pages list the newest %d stories of a filter", last, quoteShort(v.Get("page")), last*size)
 	}
 	return n, nil
 }
@@ -170,9 +186,12 @@ type homePage struct {
 	Truncated   bool   // older stories exist beyond what the pages reach
 	SearchScope int    // how many stories q looks through
 
-	Tags    []homeTag
-	Sources []homeSource
-	Version string
+	Tags      []homeTag // one page of them
+	TagsPrev  string    // link to the previous page of tags; empty on the first
+	TagsNext  string    // link to the next page of tags; empty on the last
+	TagsTotal int       // how many tags there are in all
+	Sources   []homeSource
+	Version   string
 
 	sources map[string]sourceInfo // for the stories' outlets
 	query   string                // readableQuery of the filter
@@ -239,9 +258,10 @@ type homeSource struct {
 	Items       int
 }
 
-// homeData gathers the page for flt, but for its stories (addStories),
-// with times in words as seen at now.
-func (s *server) homeData(gen uint64, now time.Time, flt filter) (*homePage, error) {
+// homeData gathers the page for flt, with the tagPage-th page of tags, but
+// for its stories (addStories), with times in words as seen at now, and
+// the details of sources on private addresses only when local.
+func (s *server) homeData(gen uint64, now time.Time, flt filter, tagPage int, local bool) (*homePage, error) {
 	sources, err := s.sourceInfo(gen)
 	if err != nil {
 		return nil, err
@@ -269,10 +289,10 @@ func (s *server) homeData(gen uint64, now time.Time, flt filter) (*homePage, err
 	d.sources = sources
 	d.query = query
 
-	if d.Tags, err = s.homeTags(); err != nil {
+	if err = s.addTags(d, tagPage); err != nil {
 		return nil, err
 	}
-	if d.Sources, err = s.homeSources(now); err != nil {
+	if d.Sources, err = s.homeSources(now, local); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -392,8 +412,16 @@ func (s *server) filterForm(flt filter, sources map[string]sourceInfo) homeForm 
 	return f
 }
 
-// rawForm fills the form with what the person sent, for them to correct.
+// rawForm fills the form with what the person sent, for them to correct,
+// each value as echoText gives it back.
 func rawForm(v url.Values, configured []option) homeForm {
+	clean := make(url.Values, len(v))
+	for name, values := range v {
+		for _, value := range values {
+			clean[name] = append(clean[name], echoText(value))
+		}
+	}
+	v = clean
 	f := homeForm{
 		Tags:   v["tag"],
 		NoTags: strings.Join(v["notag"], ","),
@@ -426,15 +454,46 @@ func rawForm(v url.Values, configured []option) homeForm {
 	return f
 }
 
-// homeTags lists every tag that some story carries, most stories first.
-func (s *server) homeTags() ([]homeTag, error) {
+// maxEcho is the most of one value the page gives back, in bytes: more
+// than any value that is not refused for its length.
+const maxEcho = 4096
+
+// echoText is a value from the request as the page may show it again:
+// valid UTF-8 (each invalid run becomes U+FFFD) and at most maxEcho bytes,
+// cut at a character's end.
+func echoText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= maxEcho {
+		return s
+	}
+	cut := maxEcho
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
+}
+
+// addTags puts on d the page-th page of the tags that some story carries,
+// most stories first, homeTagsPage a page, with links to the pages before
+// and after it.
+func (s *server) addTags(d *homePage, page int) error {
 	counts, err := s.db.Tags()
 	if err != nil {
-		return nil, fmt.Errorf("read tag counts: %w", err)
+		return fmt.Errorf("read tag counts: %w", err)
 	}
 	slices.SortFunc(counts, func(a, b store.TagCount) int {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Slug, b.Slug))
 	})
+	d.TagsTotal = len(counts)
+	start := min((page-1)*homeTagsPage, len(counts))
+	end := min(start+homeTagsPage, len(counts))
+	if page > 1 {
+		d.TagsPrev = tagPageLink(d.query, min(page-1, lastPage(len(counts), homeTagsPage)))
+	}
+	if end < len(counts) {
+		d.TagsNext = tagPageLink(d.query, page+1)
+	}
+	counts = counts[start:end]
 	tags := make([]homeTag, len(counts))
 	for i, tc := range counts {
 		path := "tags/" + url.PathEscape(tc.Slug)
@@ -449,15 +508,33 @@ func (s *server) homeTags() ([]homeTag, error) {
 			AtomURL: s.base + "/" + path + ".atom",
 		}
 	}
-	return tags, nil
+	d.Tags = tags
+	return nil
+}
+
+// tagPageLink is the relative link to the nth page of tags, beside the
+// first page of the filter in query.
+func tagPageLink(query string, n int) string {
+	if n <= 1 {
+		return "./" + query + "#tags"
+	}
+	sep := "?"
+	if query != "" {
+		sep = "&"
+	}
+	return "./" + query + sep + "tagpage=" + strconv.Itoa(n) + "#tags"
 }
 
 // homeSources lists the configured sources, failing ones first, then those
-// not fetched yet, each group in config order.
-func (s *server) homeSources(now time.Time) ([]homeSource, error) {
+// not fetched yet, each group in config order; the details of those on
+// private addresses only when local.
+func (s *server) homeSources(now time.Time, local bool) ([]homeSource, error) {
 	list, err := sourceStatuses(s.db, s.opts.Sources)
 	if err != nil {
 		return nil, err
+	}
+	if !local {
+		redactInternal(list, s.private)
 	}
 	out := make([]homeSource, len(list))
 	for i, st := range list {

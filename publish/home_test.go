@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 
@@ -333,7 +334,7 @@ func TestHomeBadQuery(t *testing.T) {
 		t.Run(target, func(t *testing.T) {
 			u, _ := url.Parse(target)
 			v := u.Query()
-			flt, want := parseFilter(v, homePageSize)
+			flt, want := parseFilter(v, homePageSize, maxSlug)
 			if want == nil {
 				_, want = parsePage(v, flt.Limit)
 			}
@@ -498,4 +499,69 @@ func TestHomePagingReach(t *testing.T) {
 		t.Error("page 2 says it is the last")
 	}
 	f.getPage(t, "/?page="+strconv.Itoa(last+1), http.StatusBadRequest)
+}
+
+// TestHomeEchoesValidUTF8: invalid UTF-8 in a query value is never written
+// back raw, neither on the page nor on its error page nor in a feed, and a
+// huge value is not given back whole.
+func TestHomeEchoesValidUTF8(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		target string
+		status int
+	}{
+		{"/?q=%FFsirte%C0", http.StatusOK},
+		{"/?q=road+%ED%A0%80", http.StatusOK},               // an encoded surrogate
+		{"/?q=%F0%9F%98", http.StatusOK},                    // a cut four-byte sequence
+		{"/?q=%FE%FFoil&limit=0", http.StatusBadRequest},    // the error page gives back the form
+		{"/?tag=%C3%28&since=x%80y", http.StatusBadRequest}, // each field of it
+		{"/?lang=%E2%82&notag=%FF&source=%C0%AF", http.StatusBadRequest},
+		{"/?limit=x&q=" + strings.Repeat("%D8", 10000), http.StatusBadRequest},
+		{"/feed.rss?q=%FFsirte", http.StatusOK},
+		{"/feed.atom?tag=%FF", http.StatusOK},
+		{"/feed.json?q=%C0%80", http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.target, func(t *testing.T) {
+			resp := f.get(t, http.MethodGet, tt.target)
+			body := readBody(t, resp)
+			if resp.StatusCode != tt.status {
+				t.Errorf("status %d, want %d", resp.StatusCode, tt.status)
+			}
+			if !utf8.ValidString(body) {
+				i := 0
+				for i < len(body) {
+					r, size := utf8.DecodeRuneInString(body[i:])
+					if r == utf8.RuneError && size == 1 {
+						break
+					}
+					i += size
+				}
+				t.Errorf("invalid UTF-8 at byte %d: %q", i, body[max(0, i-40):min(len(body), i+40)])
+			}
+			if len(body) > 200_000 {
+				t.Errorf("the answer has %d bytes", len(body))
+			}
+		})
+	}
+}
+
+// TestErrorsEchoLittle: an error that quotes what was sent quotes at most
+// its start, escaped, however long the value.
+func TestErrorsEchoLittle(t *testing.T) {
+	f := newFixture(t)
+	long := strings.Repeat("%FFoil", 20000)
+	for _, target := range []string{
+		"/api/stories/" + long,
+		"/feed.rss?limit=" + long,
+		"/?page=" + long,
+		"/api/tags?page=" + long,
+		"/feed.atom?lang=" + long,
+	} {
+		resp := f.get(t, http.MethodGet, target)
+		body := readBody(t, resp)
+		if resp.StatusCode != http.StatusBadRequest || len(body) > 64<<10 || !utf8.ValidString(body) || strings.Count(body, "oil") > 50 {
+			t.Errorf("%.30s…: %s, %d bytes, valid UTF-8 %v", target, resp.Status, len(body), utf8.ValidString(body))
+		}
+	}
 }

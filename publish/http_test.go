@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -277,7 +278,7 @@ func TestCacheServesWithoutDatabase(t *testing.T) {
 }
 
 func TestCacheBound(t *testing.T) {
-	c := newCache(3)
+	c := newCache(3, maxCacheBytes)
 	c.feed(1, "")
 	for _, key := range []string{"a", "b", "c", "d", "e"} {
 		c.putFeed(1, key, newRendered([]byte(key), time.Time{}))
@@ -293,6 +294,57 @@ func TestCacheBound(t *testing.T) {
 	c.putFeed(1, "old", newRendered([]byte("old"), time.Time{}))
 	if n := len(c.feeds); n != 0 {
 		t.Errorf("entries after a generation change: got %d, want 0", n)
+	}
+}
+
+// TestCacheBytes: the cache never holds more than its byte budget, whatever
+// the mix of response sizes, and a response larger than the budget is not
+// kept at all.
+func TestCacheBytes(t *testing.T) {
+	const budget = 100_000
+	tests := []struct {
+		name  string
+		sizes []int // the bodies put, in order
+		keep  int   // the most entries that can be left
+	}{
+		{"many small", slices.Repeat([]int{1_000}, 200), 44},
+		{"a few large", []int{30_000, 30_000, 30_000, 30_000}, 1},
+		{"one over the budget", []int{10_000, 60_000}, 1},
+		{"growing", []int{1_000, 5_000, 10_000, 20_000, 40_000}, 3},
+		{"the same key again and again", nil, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newCache(maxCacheEntries, budget)
+			c.feed(1, "")
+			put := func(key string, n int) {
+				c.putFeed(1, key, newRendered(bytes.Repeat([]byte("ل"), n/2), time.Time{}))
+				sum := 0
+				for k, r := range c.feeds {
+					sum += r.size(len(k))
+				}
+				if sum != c.bytes || sum > budget {
+					t.Fatalf("after a body of %d bytes: holds %d bytes, counts %d, budget %d", n, sum, c.bytes, budget)
+				}
+			}
+			for i, n := range tt.sizes {
+				put("/feed.rss?q=k"+strconv.Itoa(i), n)
+			}
+			if tt.sizes == nil {
+				for range 300 {
+					put("/feed.rss", 20_000)
+				}
+			}
+			if len(c.feeds) > tt.keep || len(c.feeds) == 0 {
+				t.Errorf("entries: %d, want 1 to %d", len(c.feeds), tt.keep)
+			}
+		})
+	}
+	c := newCache(maxCacheEntries, budget)
+	c.feed(1, "")
+	c.putFeed(1, "huge", newRendered(make([]byte, budget), time.Time{}))
+	if len(c.feeds) != 0 || c.bytes != 0 {
+		t.Errorf("a response over the budget was kept: %d entries, %d bytes", len(c.feeds), c.bytes)
 	}
 }
 

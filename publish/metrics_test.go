@@ -157,7 +157,7 @@ func TestMetricsKeepsStreaming(t *testing.T) {
 	var fake fakeFetchNow
 	f.srv.opts.FetchNow = fake.fetchNow
 	f.handler = f.srv.routes()
-	req := httptest.NewRequest(http.MethodPost, "/api/fetch", nil)
+	req := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:8080/api/fetch", nil)
 	req.RemoteAddr = "127.0.0.1:4321"
 	rec := httptest.NewRecorder()
 	f.handler.ServeHTTP(rec, req)

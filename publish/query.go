@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/libyawire/libyawire/store"
 )
@@ -14,7 +15,13 @@ import (
 const (
 	maxLimit  = 500 // the most stories one response may ask for
 	maxValues = 64  // tag, notag and source values in one query, in all
-	maxQ      = 200 // characters in q
+	maxQ      = 256 // bytes in q, UTF-8 encoded, spaces collapsed
+
+	// maxSlug is the longest a tag made from a feed's category can be, in
+	// characters (tag.Slug's bound). The server's bound on a tag, notag or
+	// source value is this or its longest configured slug, if longer: a
+	// longer value names nothing that can exist.
+	maxSlug = 64
 )
 
 // filter is a feed request's query parameters, checked and normalised:
@@ -33,13 +40,15 @@ type filter struct {
 	pathTags []string // an OR group named in the path (/tags/{slug}.rss), not in the query
 }
 
-// parseFilter reads the feed query parameters from v. Its errors are
+// parseFilter reads the feed query parameters from v, each tag, notag and
+// source name at most longest characters. Its errors are
 // sentences for the person who wrote the URL: what is wrong, what to send.
 // Parameters it does not know are ignored: feed readers append their own.
 // An empty lang, q, limit or since counts as none, as an HTML form sends
 // them; an empty tag, notag or source value is an error, since it most
-// likely comes from a broken URL.
-func parseFilter(v url.Values, defaultLimit int) (filter, error) {
+// likely comes from a broken URL. Invalid UTF-8 in a value becomes U+FFFD,
+// so no page or feed echoes it raw.
+func parseFilter(v url.Values, defaultLimit, longest int) (filter, error) {
 	f := filter{Limit: defaultLimit}
 	for _, name := range []string{"lang", "q", "limit", "since"} {
 		if n := len(v[name]); n > 1 {
@@ -49,7 +58,7 @@ func parseFilter(v url.Values, defaultLimit int) (filter, error) {
 
 	count := 0
 	for _, raw := range v["tag"] {
-		group, err := slugList("tag", raw)
+		group, err := slugList("tag", raw, longest)
 		if err != nil {
 			return filter{}, err
 		}
@@ -61,7 +70,7 @@ func parseFilter(v url.Values, defaultLimit int) (filter, error) {
 	for _, name := range []string{"notag", "source"} {
 		var all []string
 		for _, raw := range v[name] {
-			list, err := slugList(name, raw)
+			list, err := slugList(name, raw, longest)
 			if err != nil {
 				return filter{}, err
 			}
@@ -82,14 +91,14 @@ func parseFilter(v url.Values, defaultLimit int) (filter, error) {
 
 	if lang := strings.ToLower(strings.TrimSpace(v.Get("lang"))); lang != "" {
 		if !isLanguageCode(lang) {
-			return filter{}, fmt.Errorf("lang must be one language code such as en or ar, got %q", v.Get("lang"))
+			return filter{}, fmt.Errorf("lang must be one language code such as en or ar, got %s", quoteShort(v.Get("lang")))
 		}
 		f.Lang = lang
 	}
 
-	if q := strings.Join(strings.Fields(v.Get("q")), " "); q != "" {
-		if n := len([]rune(q)); n > maxQ {
-			return filter{}, fmt.Errorf("q must be at most %d characters, got %d", maxQ, n)
+	if q := strings.Join(strings.Fields(strings.ToValidUTF8(v.Get("q"), "\uFFFD")), " "); q != "" {
+		if n := len(q); n > maxQ {
+			return filter{}, fmt.Errorf("q must be at most %d bytes (%d Latin or %d Arabic letters), got %d; search for fewer or shorter words", maxQ, maxQ, maxQ/2, n)
 		}
 		f.Q = q
 	}
@@ -97,7 +106,7 @@ func parseFilter(v url.Values, defaultLimit int) (filter, error) {
 	if raw := strings.TrimSpace(v.Get("limit")); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 || n > maxLimit {
-			return filter{}, fmt.Errorf("limit must be a whole number from 1 to %d, got %q", maxLimit, v.Get("limit"))
+			return filter{}, fmt.Errorf("limit must be a whole number from 1 to %d, got %s", maxLimit, quoteShort(v.Get("limit")))
 		}
 		f.Limit, f.limitSet = n, true
 	}
@@ -105,26 +114,49 @@ func parseFilter(v url.Values, defaultLimit int) (filter, error) {
 	if raw := strings.TrimSpace(v.Get("since")); raw != "" {
 		t, err := parseSince(raw)
 		if err != nil {
-			return filter{}, fmt.Errorf("since must be a time in RFC 3339 form such as 2026-01-02T15:04:05Z, got %q", v.Get("since"))
+			return filter{}, fmt.Errorf("since must be a time in RFC 3339 form such as 2026-01-02T15:04:05Z, got %s", quoteShort(v.Get("since")))
 		}
 		f.Since = t.UTC()
 	}
 	return f, nil
 }
 
-// slugList splits one tag, notag or source value at its commas.
-func slugList(name, raw string) ([]string, error) {
+// slugList splits one tag, notag or source value at its commas; a name
+// longer than longest characters is an error.
+func slugList(name, raw string, longest int) ([]string, error) {
+	raw = strings.ToValidUTF8(raw, "\uFFFD")
 	parts := strings.Split(raw, ",")
+	if len(parts) > maxValues {
+		return nil, fmt.Errorf("a query may name at most %d tags, notags and sources in all, got %d in one %s", maxValues, len(parts), name)
+	}
 	list := make([]string, 0, len(parts))
 	for _, p := range parts {
 		p = strings.ToLower(strings.TrimSpace(p))
 		if p == "" {
-			return nil, fmt.Errorf("%s has an empty value in %q; send one or more names separated by commas, such as %s=sirte or %s=sirte,misrata", name, raw, name, name)
+			return nil, fmt.Errorf("%s has an empty value in %s; send one or more names separated by commas, such as %s=sirte or %s=sirte,misrata", name, quoteShort(raw), name, name)
+		}
+		if n := utf8.RuneCountInString(p); n > longest {
+			return nil, fmt.Errorf("%s names %s, %d characters long, but no tag or source has a name longer than %d; check the URL", name, quoteShort(p), n, longest)
 		}
 		list = append(list, p)
 	}
 	slices.Sort(list)
 	return slices.Compact(list), nil
+}
+
+// quoteShort quotes s for an error message, cut to its first 40
+// characters: a query may be as long as a request's header allows.
+func quoteShort(s string) string {
+	const most = 40
+	if utf8.RuneCountInString(s) <= most {
+		return strconv.Quote(s)
+	}
+	cut := 0
+	for range most {
+		_, size := utf8.DecodeRuneInString(s[cut:])
+		cut += size
+	}
+	return strconv.Quote(s[:cut]) + "…"
 }
 
 // parseSince parses an RFC 3339 time. An unescaped "+" in a URL's query

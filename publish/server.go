@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/libyawire/libyawire/store"
 )
@@ -72,6 +73,14 @@ type server struct {
 	base   string // opts.BaseURL without a trailing slash
 	cache  *cache
 	clean  cleanCache // sanitised HTML by story version
+
+	// maxSlug is the longest tag, notag or source name a query may give,
+	// in characters: no longer one names anything (see longestSlug).
+	maxSlug int
+
+	// private names the sources on private addresses, whose fetches'
+	// details only clients on this machine see (see redactInternal).
+	private map[string]bool
 }
 
 // NewServer returns the HTTP handler for the whole libyawire surface; its
@@ -98,10 +107,29 @@ func newServer(db *store.DB, opts Options, logger *slog.Logger) *server {
 		opts.Title = defaultTitle
 	}
 	return &server{
-		db:     db,
-		opts:   opts,
-		logger: logger,
-		base:   strings.TrimRight(opts.BaseURL, "/"),
-		cache:  newCache(maxCacheEntries),
+		db:      db,
+		opts:    opts,
+		logger:  logger,
+		base:    strings.TrimRight(opts.BaseURL, "/"),
+		cache:   newCache(maxCacheEntries, maxCacheBytes),
+		maxSlug: longestSlug(opts),
+		private: privateSources(opts.Sources),
 	}
+}
+
+// longestSlug is the length in characters of the longest name a tag or
+// source can have: a tag from a feed's category has at most maxSlug, and a
+// configured source or tag may have more.
+func longestSlug(opts Options) int {
+	n := maxSlug
+	for _, src := range opts.Sources {
+		n = max(n, utf8.RuneCountInString(src.Name))
+		for _, t := range src.Tags {
+			n = max(n, utf8.RuneCountInString(t))
+		}
+	}
+	for slug := range opts.TagTitles {
+		n = max(n, utf8.RuneCountInString(slug))
+	}
+	return n
 }

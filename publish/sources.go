@@ -30,14 +30,18 @@ type sourceStatus struct {
 
 // handleSources serves the configured sources, in config order, with what
 // the store remembers of their fetches. A source never fetched is listed
-// with empty fields.
-func handleSources(db *store.DB, sources []Source, logger *slog.Logger) http.Handler {
+// with empty fields. The details of the sources named in private are for
+// clients on this machine (see redactInternal).
+func handleSources(db *store.DB, sources []Source, private map[string]bool, logger *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		list, err := sourceStatuses(db, sources)
 		if err != nil {
 			logger.Error("read source states", "err", err)
 			http.Error(w, "The source states could not be read; the server log says why.", http.StatusInternalServerError)
 			return
+		}
+		if !fromThisMachine(r) {
+			redactInternal(list, private)
 		}
 		writeJSON(w, list, logger)
 	})

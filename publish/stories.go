@@ -42,7 +42,7 @@ func handleStory(s *server) http.Handler {
 		raw := r.PathValue("id")
 		n, err := strconv.ParseUint(raw[strings.LastIndexByte(raw, ':')+1:], 10, 64)
 		if err != nil || n == 0 {
-			http.Error(w, fmt.Sprintf("%q is not a story id: use the number at the end of an item's id, such as 1234 for urn:libyawire:%s:1234.", raw, s.db.Instance()), http.StatusBadRequest)
+			http.Error(w, fmt.Sprintf("%s is not a story id: use the number at the end of an item's id, such as 1234 for urn:libyawire:%s:1234.", quoteShort(raw), s.db.Instance()), http.StatusBadRequest)
 			return
 		}
 		it, err := s.db.Item(n)

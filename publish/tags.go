@@ -3,9 +3,13 @@ package publish
 import (
 	"cmp"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
+	"strings"
 )
 
 // tagInfo is one tag in /api/tags.
@@ -15,10 +19,21 @@ type tagInfo struct {
 	Count int    `json:"count"`
 }
 
-// handleTags serves every tag that a story carries or a rule defines, with
-// its title and story count, most stories first.
+// apiTagsPage is the most tags one answer of /api/tags lists.
+const apiTagsPage = 1000
+
+// handleTags serves the tags that a story carries or a rule defines, with
+// their title and story count, most stories first, apiTagsPage at a time:
+// ?page=N (from 1) gives the Nth page, and every page but the last names
+// the next in a Link header (rel="next"), as the previous (rel="prev"). A
+// page past the last is empty.
 func handleTags(s *server) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		page, err := parsePageNumber(r.URL.Query(), "page")
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
 		counts, err := s.db.Tags()
 		if err != nil {
 			s.logger.Error("read tag counts", "err", err)
@@ -39,8 +54,46 @@ func handleTags(s *server) http.Handler {
 		slices.SortFunc(list, func(a, b tagInfo) int {
 			return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Slug, b.Slug))
 		})
-		writeJSON(w, list, s.logger)
+		start := min((page-1)*apiTagsPage, len(list))
+		end := min(start+apiTagsPage, len(list))
+		var links []string
+		if page > 1 {
+			links = append(links, fmt.Sprintf(`<%s/api/tags?page=%d>; rel="prev"`, s.base, min(page-1, lastPage(len(list), apiTagsPage))))
+		}
+		if end < len(list) {
+			links = append(links, fmt.Sprintf(`<%s/api/tags?page=%d>; rel="next"`, s.base, page+1))
+		}
+		if links != nil {
+			w.Header().Set("Link", strings.Join(links, ", "))
+		}
+		writeJSON(w, list[start:end], s.logger)
 	})
+}
+
+// maxPageNumber bounds a page number, far past any last page.
+const maxPageNumber = 1_000_000
+
+// parsePageNumber reads the page number named name from v: from 1, and 1
+// when empty.
+func parsePageNumber(v url.Values, name string) (int, error) {
+	if n := len(v[name]); n > 1 {
+		return 0, fmt.Errorf("%s is given %d times; send it once", name, n)
+	}
+	raw := strings.TrimSpace(v.Get(name))
+	if raw == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 || n > maxPageNumber {
+		return 0, fmt.Errorf("%s must be a whole number from 1, as a next link gives it, got %s", name, quoteShort(raw))
+	}
+	return n, nil
+}
+
+// lastPage is the number of the last page of n things, size a page; 1 when
+// there are none.
+func lastPage(n, size int) int {
+	return max(1, (n+size-1)/size)
 }
 
 // writeJSON writes v as an indented JSON answer that is not to be cached.

@@ -3,6 +3,7 @@ package publish
 import (
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -38,7 +39,7 @@ func TestParseFilterCanonical(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, err := parseFilter(v, 50)
+		f, err := parseFilter(v, 50, maxSlug)
 		if err != nil {
 			t.Errorf("%q: %v", tt.query, err)
 			continue
@@ -50,7 +51,7 @@ func TestParseFilterCanonical(t *testing.T) {
 }
 
 func TestParseFilterDefaults(t *testing.T) {
-	f, err := parseFilter(url.Values{}, 30)
+	f, err := parseFilter(url.Values{}, 30, maxSlug)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,5 +139,30 @@ func TestAlsoReported(t *testing.T) {
 		if got := alsoReported(tt.copies); got != tt.want {
 			t.Errorf("alsoReported(%d copies):\n got %s\nwant %s", len(tt.copies), got, tt.want)
 		}
+	}
+}
+
+// TestLongestSlug: a configured name longer than any category's slug can
+// still be asked for, and its length is then the bound.
+func TestLongestSlug(t *testing.T) {
+	long := strings.Repeat("benghazi-", 10) + "port" // 94 characters
+	tests := []struct {
+		name string
+		opts Options
+		want int
+	}{
+		{"nothing configured", Options{}, maxSlug},
+		{"short names", Options{Sources: []Source{{Name: "herald", Tags: []string{"libya"}}}, TagTitles: map[string]string{"sirte": "Sirte"}}, maxSlug},
+		{"a long source", Options{Sources: []Source{{Name: long}}}, 94},
+		{"a long source tag", Options{Sources: []Source{{Name: "herald", Tags: []string{long + "s"}}}}, 95},
+		{"a long rule", Options{TagTitles: map[string]string{"ليبيا-" + long: "x"}}, 100},
+	}
+	for _, tt := range tests {
+		if got := longestSlug(tt.opts); got != tt.want {
+			t.Errorf("%s: got %d, want %d", tt.name, got, tt.want)
+		}
+	}
+	if _, err := parseFilter(url.Values{"source": {long}}, 50, longestSlug(tests[2].opts)); err != nil {
+		t.Errorf("the configured source %s is refused: %v", long, err)
 	}
 }
