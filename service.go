@@ -80,7 +80,7 @@ func serve(ctx context.Context, cfg *Config, getenv func(string) string, stderr 
 	}
 	s := &service{logger: logger, getenv: getenv, stopping: ctx, served: make(chan error, 1), pruneNow: make(chan struct{}, 1)}
 	s.dbPath = databasePath(cfg, getenv)
-	s.db, err = store.Open(s.dbPath, nil)
+	s.db, err = store.Open(s.dbPath, &store.Options{Logger: logger})
 	if err != nil {
 		return err
 	}
