@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -179,6 +180,27 @@ func LoadConfig(path string) (*Config, error) {
 		return nil, errs
 	}
 	return &c, nil
+}
+
+// loadConfig is LoadConfig that gives up when ctx is done: SIGINT and
+// SIGTERM stop `check`, or a daemon starting, however long the file
+// takes to read (one on a stalled network mount, say).
+func loadConfig(ctx context.Context, path string) (*Config, error) {
+	type result struct {
+		cfg *Config
+		err error
+	}
+	done := make(chan result, 1) // never blocks: the caller may be gone
+	go func() {
+		cfg, err := LoadConfig(path)
+		done <- result{cfg, err}
+	}()
+	select {
+	case r := <-done:
+		return r.cfg, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%s: stopped while reading the configuration: %w", path, ctx.Err())
+	}
 }
 
 // fillDefaults sets the defaults that depend on other settings.
