@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -180,6 +182,27 @@ func LoadConfig(path string) (*Config, error) {
 	return &c, nil
 }
 
+// loadConfig is LoadConfig that gives up when ctx is done: SIGINT and
+// SIGTERM stop `check`, or a daemon starting, however long the file
+// takes to read (one on a stalled network mount, say).
+func loadConfig(ctx context.Context, path string) (*Config, error) {
+	type result struct {
+		cfg *Config
+		err error
+	}
+	done := make(chan result, 1) // never blocks: the caller may be gone
+	go func() {
+		cfg, err := LoadConfig(path)
+		done <- result{cfg, err}
+	}()
+	select {
+	case r := <-done:
+		return r.cfg, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%s: stopped while reading the configuration: %w", path, ctx.Err())
+	}
+}
+
 // fillDefaults sets the defaults that depend on other settings.
 func (c *Config) fillDefaults() {
 	if c.BaseURL == "" {
@@ -316,16 +339,70 @@ func (p *positions) hasFailed(path string) bool {
 // decoder fills a Config from the yaml.Node tree itself rather than through
 // yaml.v3's Decode: it can then report every unknown key with the keys that
 // would fit, word type errors for an operator, and record each key's line.
+//
+// Following aliases itself, it keeps the budget that yaml.v3's Decode
+// keeps for it (see expand): a few hundred bytes of anchors that name
+// one another can stand for billions of values.
 type decoder struct {
 	file   string
 	pos    *positions
 	errs   ConfigErrors
-	inside map[*yaml.Node]bool // the nodes being decoded, to stop an alias that contains itself
+	said   map[ConfigError]bool // what errs holds: an alias met many times fails once
+	inside map[*yaml.Node]bool  // the nodes being decoded, to stop an alias that contains itself
+
+	budget    int // how many more values and keys the walk may visit
+	aliasLine int // the line of the outermost alias being followed, or 0
+	exhausted bool
 }
 
 // fail records a problem that leaves the values around it usable.
 func (d *decoder) fail(line int, format string, args ...any) {
-	d.errs = append(d.errs, ConfigError{File: d.file, Line: line, Msg: fmt.Sprintf(format, args...)})
+	e := ConfigError{File: d.file, Line: line, Msg: fmt.Sprintf(format, args...)}
+	if d.said[e] {
+		return
+	}
+	if d.said == nil {
+		d.said = map[ConfigError]bool{}
+	}
+	d.said[e] = true
+	d.errs = append(d.errs, e)
+}
+
+// expand counts one value or key the walk visits against its budget, and
+// reports false once the budget is spent: the walk then stops, and the
+// alias that brought it there is reported.
+//
+// The budget is aliasBudget times the values and keys the file itself
+// holds, and at least minAliasBudget: aliases may repeat what the file
+// says many times over, never the thousands of times an alias bomb does.
+func (d *decoder) expand() bool {
+	if d.exhausted {
+		return false
+	}
+	if d.budget--; d.budget >= 0 {
+		return true
+	}
+	d.exhausted = true
+	d.fail(d.aliasLine, "%s", errAliasBomb)
+	return false
+}
+
+const errAliasBomb = "this alias stands for too many values (aliases that repeat other aliases multiply); write the values out, or use fewer aliases"
+
+// How far aliases may repeat what a file says: see expand.
+const (
+	aliasBudget    = 10
+	minAliasBudget = 10_000
+)
+
+// countNodes counts the nodes of a document as written, aliases not
+// followed.
+func countNodes(n *yaml.Node) int {
+	c := 1
+	for _, k := range n.Content {
+		c += countNodes(k)
+	}
+	return c
 }
 
 // failValue records a problem with the value at path, which keeps its default.
@@ -355,7 +432,14 @@ func (d *decoder) document(data []byte, c *Config) bool {
 		return false
 	}
 	if len(doc.Content) > 0 {
+		d.budget = max(aliasBudget*countNodes(&doc), minAliasBudget)
 		d.decode(doc.Content[0], reflect.ValueOf(c).Elem(), "", "")
+	}
+	if d.exhausted {
+		// What the walk did not reach would be reported missing: only the
+		// alias is worth saying.
+		d.errs = ConfigErrors{d.errs[slices.IndexFunc(d.errs, func(e ConfigError) bool { return e.Msg == errAliasBomb })]}
+		return false
 	}
 	return true
 }
@@ -413,11 +497,11 @@ var durationType = reflect.TypeFor[time.Duration]()
 // decode stores the value of n in v. path is the key path of v, label how
 // messages name it ("fetch.timeout", `source "libya-herald": url`).
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path, label string) {
-	n, ok := d.enter(n, path, label)
+	n, leave, ok := d.enter(n, path, label)
 	if !ok {
 		return
 	}
-	defer delete(d.inside, n)
+	defer leave()
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return // "key:" with no value keeps the default
 	}
@@ -495,6 +579,9 @@ func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path, label string) {
 		if k.Tag == "!!merge" {
 			continue
 		}
+		if !d.expand() {
+			return
+		}
 		if k.Kind != yaml.ScalarNode {
 			d.fail(k.Line, "%s: a key must be a plain name such as %s", orTop(label), names[0])
 			continue
@@ -522,32 +609,48 @@ func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path, label string) {
 	}
 }
 
-// enter follows aliases to the node they name and marks it as being
-// decoded. It reports false for a node that is already being decoded: YAML
-// lets an anchored value contain an alias to itself, which would never end.
-func (d *decoder) enter(n *yaml.Node, path, label string) (*yaml.Node, bool) {
+// enter follows aliases to the node they name, counts it against the
+// budget (see expand) and marks it as being decoded; leave undoes that. It
+// reports false for a node past the budget, or one that is already being
+// decoded: YAML lets an anchored value contain an alias to itself, which
+// would never end.
+func (d *decoder) enter(n *yaml.Node, path, label string) (_ *yaml.Node, leave func(), ok bool) {
 	line := n.Line
+	outermost := false
 	for n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
+		if d.aliasLine == 0 {
+			d.aliasLine, outermost = line, true
+		}
+	}
+	left := func() {
+		if outermost {
+			d.aliasLine = 0
+		}
+	}
+	if !d.expand() {
+		left()
+		return n, nil, false
 	}
 	if d.inside[n] {
 		d.failValue(line, path, "%s: this alias refers to a value that contains it", orTop(label))
-		return n, false
+		left()
+		return n, nil, false
 	}
 	if d.inside == nil {
 		d.inside = map[*yaml.Node]bool{}
 	}
 	d.inside[n] = true
-	return n, true
+	return n, func() { delete(d.inside, n); left() }, true
 }
 
 // merge decodes the mappings named by a "<<" key into v.
 func (d *decoder) merge(n *yaml.Node, v reflect.Value, path, label string) {
-	n, ok := d.enter(n, path, label)
+	n, leave, ok := d.enter(n, path, label)
 	if !ok {
 		return
 	}
-	defer delete(d.inside, n)
+	defer leave()
 	if n.Kind == yaml.SequenceNode {
 		for i := len(n.Content) - 1; i >= 0; i-- { // earlier anchors win, as in YAML
 			d.merge(n.Content[i], v, path, label)

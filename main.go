@@ -112,13 +112,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	switch cmd {
 	case "":
-		cfg, err := LoadConfig(*configPath)
+		cfg, err := loadConfig(ctx, *configPath)
 		if err != nil {
 			return err
 		}
 		return serve(ctx, cfg, getenv, stderr)
 	case "check":
-		cfg, err := LoadConfig(*configPath)
+		cfg, err := loadConfig(ctx, *configPath)
 		if err != nil {
 			return err
 		}

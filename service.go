@@ -80,7 +80,7 @@ func serve(ctx context.Context, cfg *Config, getenv func(string) string, stderr 
 	}
 	s := &service{logger: logger, getenv: getenv, stopping: ctx, served: make(chan error, 1), pruneNow: make(chan struct{}, 1)}
 	s.dbPath = databasePath(cfg, getenv)
-	s.db, err = store.Open(s.dbPath, nil)
+	s.db, err = store.Open(s.dbPath, &store.Options{Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -125,6 +125,11 @@ func serve(ctx context.Context, cfg *Config, getenv func(string) string, stderr 
 	reloads := s.watchConfig(bgCtx, &bg)
 	notify(logger, sd.SdNotifyReady)
 
+	// A reload reads and checks the file beside this loop, which stays
+	// free to stop the daemon however long that takes; another reload
+	// asked for meanwhile runs after it.
+	var loading <-chan *loaded // nil: no reload in progress
+	again := false
 	for err == nil {
 		select {
 		case <-ctx.Done():
@@ -133,7 +138,18 @@ func serve(ctx context.Context, cfg *Config, getenv func(string) string, stderr 
 		case err = <-s.served:
 			err = fmt.Errorf("http server: %w", err)
 		case <-reloads:
-			s.reload()
+			if loading != nil {
+				again = true
+				continue
+			}
+			loading = s.load()
+		case l := <-loading:
+			loading = nil
+			s.reload(l)
+			if again {
+				again = false
+				loading = s.load()
+			}
 		}
 	}
 	if errors.Is(err, ctx.Err()) {
@@ -254,24 +270,55 @@ func (s *service) startRegroup(cfg *Config) {
 	}
 }
 
-// reload reads the configuration file again and applies the difference.
+// loaded is a configuration file read and checked for a reload.
+type loaded struct {
+	raw    []byte
+	cfg    *Config
+	tagger *tag.Tagger
+	err    error
+}
+
+// load reads and checks the configuration file again, beside the caller
+// and without the service's lock: a file that takes long to read or
+// check holds up neither requests nor a shutdown. The channel receives
+// the result.
+func (s *service) load() <-chan *loaded {
+	path := s.cfg.Load().Path
+	s.mu.Lock()
+	last := s.lastFile
+	s.mu.Unlock()
+	out := make(chan *loaded, 1) // never blocks: the loop may have stopped
+	go func() {
+		l := &loaded{}
+		l.raw, _ = os.ReadFile(path)
+		if l.raw == nil || !bytes.Equal(l.raw, last) { // else reload leaves it
+			l.cfg, l.err = LoadConfig(path)
+			if l.err == nil {
+				l.tagger, l.err = newTagger(l.cfg) // validation keeps this from failing
+			}
+		}
+		out <- l
+	}()
+	return out
+}
+
+// reload applies the configuration that load read, or refuses it.
 // A file that fails validation, or a listen address that cannot be bound,
 // changes nothing: every problem is logged, and /healthz and the page say
 // so until a good reload.
-func (s *service) reload() {
+func (s *service) reload(l *loaded) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old := s.cfg.Load()
-	raw, _ := os.ReadFile(old.Path)
-	if raw != nil && bytes.Equal(raw, s.lastFile) {
+	if l.raw != nil && bytes.Equal(l.raw, s.lastFile) {
 		s.logger.Debug("configuration unchanged", "file", old.Path)
 		return
 	}
-	s.lastFile = raw
+	s.lastFile = l.raw
 	notify(s.logger, sd.SdNotifyReloading)
 	defer notify(s.logger, sd.SdNotifyReady)
 
-	cfg, err := LoadConfig(old.Path)
+	cfg, err := l.cfg, l.err
 	var ln net.Listener
 	// A listen address that names where the daemon listens already (the
 	// port it was given for ":0", say) needs no new socket.
@@ -288,11 +335,7 @@ func (s *service) reload() {
 		s.logger.Warn("a new database path takes effect at the next start", "database", s.dbPath, "configured", cfg.Database)
 	}
 
-	tagger, err := newTagger(cfg)
-	if err != nil {
-		s.refuse(err) // validation makes this unreachable
-		return
-	}
+	tagger := l.tagger
 	// The version names what tags a story: a changed title re-tags nothing.
 	rulesChanged := tagger.Version() != s.tagger.Version()
 	changes, err := s.sched.Update(fetchSources(cfg), fetchLimits(cfg))

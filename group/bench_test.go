@@ -41,7 +41,7 @@ func BenchmarkGroup(b *testing.B) {
 	x := NewIndex()
 	for i := range stories {
 		title, places := benchTitle(r, z, vocab)
-		x.Add(uint64(i+1), NewSig(Report{Title: title, Published: t0.Add(time.Duration(i) * time.Second), Entities: places, TitleEntities: places}), "s")
+		x.Add(uint64(i+1), NewSig(Report{Title: title, Published: t0.Add(time.Duration(i) * time.Second), Entities: places, TitleEntities: places}), "s", "s")
 	}
 	reports := make([]Report, 1024)
 	for i := range reports {
@@ -58,7 +58,7 @@ func BenchmarkGroup(b *testing.B) {
 		if !ok {
 			id = uint64(stories + i + 1)
 		}
-		x.Add(id, s, "t")
+		x.Add(id, s, "t", "t")
 	}
 }
 

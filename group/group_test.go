@@ -100,9 +100,9 @@ func TestStripPublisher(t *testing.T) {
 func TestIndex(t *testing.T) {
 	cfg := DefaultConfig()
 	x := NewIndex()
-	x.Add(1, sig("NOC restores output at Sharara oilfield", "", 0, "noc", "sharara"), "herald")
-	x.Add(2, sig("Coast guard rescues 40 migrants off Zuwara", "", 0, "zuwara"), "herald")
-	x.Add(3, sig("Flooding closes roads in Al Bayda", "", -100, "al-bayda"), "wasat")
+	x.Add(1, sig("NOC restores output at Sharara oilfield", "", 0, "noc", "sharara"), "herald", "herald")
+	x.Add(2, sig("Coast guard rescues 40 migrants off Zuwara", "", 0, "zuwara"), "herald", "herald")
+	x.Add(3, sig("Flooding closes roads in Al Bayda", "", -100, "al-bayda"), "wasat", "wasat")
 	if id, ok := x.Find(sig("Sharara oilfield: NOC restores output", "", 3, "noc", "sharara"), cfg, "wire"); !ok || id != 1 {
 		t.Errorf("Find = %d, %v; want 1", id, ok)
 	}

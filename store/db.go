@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"sort"
 	"sync"
@@ -77,6 +78,9 @@ type Options struct {
 	// NoSync skips fsync on commit. Only for tests and benchmarks: a crash
 	// can then lose or corrupt the file.
 	NoSync bool
+	// Logger is told what the operator should know of (the grouping
+	// index reaching its limits); nil means nothing is logged.
+	Logger *slog.Logger
 }
 
 // Open opens the database at path, creating it if needed. It fails after
@@ -99,6 +103,7 @@ func Open(path string, opts *Options) (*DB, error) {
 	if db.now == nil {
 		db.now = time.Now
 	}
+	db.grouping.log = opts.Logger
 	if err := db.init(); err != nil {
 		bdb.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)

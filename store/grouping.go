@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"log/slog"
 	"sync/atomic"
 	"time"
 
@@ -15,9 +16,45 @@ import (
 // another outlet reported in other words (package group), among the
 // stories published within the window: their reports are held in an
 // in-memory index, built at Open and kept up by Ingest and Prune.
+//
+// The index holds what group.DefaultLimits allow: a source flooding new
+// items lets go of its own oldest reports, and its stories are still
+// found by their links.
 type grouping struct {
-	cfg   atomic.Pointer[group.Config] // nil: grouping is off
-	index atomic.Pointer[group.Index]  // replaced whole when rebuilt
+	cfg    atomic.Pointer[group.Config] // nil: grouping is off
+	index  atomic.Pointer[group.Index]  // replaced whole when rebuilt
+	limits *group.Limits                // nil: group.DefaultLimits; set before SetGrouping
+	log    *slog.Logger                 // nil: none
+}
+
+// indexLimits are the limits the index is built with, telling the log
+// the first time a source's reports, or all of them, reach the limit.
+func (g *grouping) indexLimits() group.Limits {
+	l := group.DefaultLimits()
+	if g.limits != nil {
+		l = *g.limits
+	}
+	if g.log != nil {
+		log, share, total := g.log, l.SourceBytes, l.Bytes
+		l.OnFull = func(source string) {
+			if source != "" {
+				log.Warn("grouping index: a source's reports fill its share; its oldest are no longer grouping candidates",
+					"source", source, "share_bytes", share)
+			} else {
+				log.Warn("grouping index full; the oldest reports are no longer grouping candidates", "limit_bytes", total)
+			}
+		}
+	}
+	return l
+}
+
+// GroupIndexStats returns what the grouping index holds and how many
+// reports it let go of to make room; zero while grouping is off.
+func (db *DB) GroupIndexStats() group.IndexStats {
+	if x := db.grouping.index.Load(); x != nil {
+		return x.Stats()
+	}
+	return group.IndexStats{}
 }
 
 // SetGrouping turns grouping on with cfg, or off with nil, for the items
@@ -41,28 +78,50 @@ func (db *DB) SetGrouping(cfg *group.Config) error {
 	return nil
 }
 
-// buildGroupIndex files every report of the stories published within
-// window of now.
+// buildGroupIndex files the reports of the stories published within
+// window of now, as many as the index's limits allow: the newest are
+// read first, and reading stops once the index is full.
 func (db *DB) buildGroupIndex(window time.Duration) error {
-	x := group.NewIndex()
+	limits := db.grouping.indexLimits()
+	budget := limits.Budget()
+	type report struct {
+		story        uint64
+		sig          *group.Sig
+		source, from string
+	}
+	var chosen []report // newest first
 	since := db.now().Add(-window)
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		stories := tx.Bucket(bucketStories)
 		c := tx.Bucket(bucketTime).Cursor()
 		limit := timeKey(since, 0)
-		for k, _ := c.Last(); k != nil && bytes.Compare(k, limit) >= 0; k, _ = c.Prev() {
+		for k, _ := c.Last(); k != nil && bytes.Compare(k, limit) >= 0 && !budget.Full(); k, _ = c.Prev() {
 			var it Item
 			if err := json.Unmarshal(stories.Get(k[8:]), &it); err != nil {
 				return err
 			}
 			for i := range it.Copies {
-				x.Add(it.ID, copySig(&it, i), reporter(&it.Copies[i]))
+				cp := &it.Copies[i]
+				if !budget.Room(cp.Source) {
+					continue
+				}
+				s, from := copySig(&it, i), reporter(cp)
+				if budget.Take(s, cp.Source, from) {
+					chosen = append(chosen, report{it.ID, s, cp.Source, from})
+				}
 			}
 		}
 		return nil
 	})
 	if err != nil {
 		return err
+	}
+	// Oldest first, as Ingest would have filed them: the index lets go of
+	// the oldest first.
+	x := group.NewLimitedIndex(limits)
+	for i := len(chosen) - 1; i >= 0; i-- {
+		r := chosen[i]
+		x.Add(r.story, r.sig, r.source, r.from)
 	}
 	db.grouping.index.Store(x)
 	return nil
@@ -117,7 +176,9 @@ func (w *writer) fileReport(id uint64, c *Copy) {
 		return
 	}
 	if x := w.group.index.Load(); x != nil {
-		w.filed = append(w.filed, filed{x, x.Add(id, w.sig, reporter(c))})
+		if n := x.Add(id, w.sig, c.Source, reporter(c)); n != 0 {
+			w.filed = append(w.filed, filed{x, n})
+		}
 	}
 }
 

@@ -232,7 +232,7 @@ func (db *DB) mergeGroups(ctx context.Context, cfg group.Config) (int, error) {
 				merged++
 			}
 			for i := range it.Copies {
-				x.Add(id, copySig(&it, i), reporter(&it.Copies[i]))
+				x.Add(id, copySig(&it, i), it.Copies[i].Source, reporter(&it.Copies[i]))
 			}
 		}
 		return merged, false, nil

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestAliasBomb: a few hundred bytes of anchors that repeat one another
+// are refused at once, at the line of the alias that multiplies them,
+// while aliases that repeat a source's defaults are not.
+func TestAliasBomb(t *testing.T) {
+	// nine aliases of the previous anchor, as a flow list.
+	nine := func(name string) string { return strings.TrimSuffix(strings.Repeat("*"+name+", ", 9), ", ") }
+	// anchors a to g, each merging nine of the one before; a is first.
+	chain := func(first string) string {
+		var b strings.Builder
+		b.WriteString("x-a: &a " + first + "\n")
+		for i, name := range []string{"b", "c", "d", "e", "f", "g"} {
+			fmt.Fprintf(&b, "x-%s: &%s {<<: [%s]}\n", name, name, nine(string(rune('a'+i))))
+		}
+		return b.String()
+	}
+	defaults := "sources:\n  - &defaults\n    name: s0\n    url: https://s0.example/feed\n    schedule: \"@every 1h\"\n    tags: [libya]\n"
+	for i := 1; i < 40; i++ {
+		defaults += fmt.Sprintf("  - <<: *defaults\n    name: s%d\n    url: https://s%d.example/feed\n", i, i)
+	}
+	tests := []struct {
+		name string
+		yaml string
+		line int    // of the problem
+		text string // in it; "": no problem
+	}{
+		{"a source merging merges", chain(`{schedule: "@every 1h", tags: [libya], language: en}`) +
+			"sources:\n  - name: x\n    url: https://x.example/feed\n    <<: [" + nine("g") + "]\n", 11, "too many values"},
+		{"a section merging merges of unknown keys", chain("{retries: 3, proxy: none}") +
+			"fetch:\n  <<: [" + nine("g") + "]\nsources:\n  - name: x\n    url: https://x.example/feed\n", 9, "too many values"},
+		{"a list of sources, each merging merges", chain(`{name: x, url: "https://x.example/feed"}`) +
+			"sources: [" + nine("g") + "]\n", 8, "too many values"},
+		{"tag rules in block style, merging merges", chain("{slug: libya, match: [Libya]}") +
+			"tags:\n" + strings.Repeat("  - <<: *g\n", 9) + "sources:\n  - name: x\n    url: https://x.example/feed\n", 9, "too many values"},
+		{"lists of lists, which a list of tags cannot hold", "x-a: &a [libya, libya, libya]\nx-b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nx-c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n" +
+			"sources:\n  - name: x\n    url: https://x.example/feed\n    tags: *c\n", 2, "want a single value"},
+		{"one source's settings, repeated", defaults, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if len(tt.yaml) > 1000 && tt.text != "" {
+				t.Fatalf("the bomb is %d bytes: keep it small", len(tt.yaml))
+			}
+			path := filepath.Join(t.TempDir(), "config.yaml")
+			if err := os.WriteFile(path, []byte(tt.yaml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() {
+				_, err := LoadConfig(path)
+				done <- err
+			}()
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(2 * time.Second):
+				t.Fatal("LoadConfig has not returned after 2s")
+			}
+			if tt.text == "" {
+				if err != nil {
+					t.Fatalf("LoadConfig: %v", err)
+				}
+				return
+			}
+			var errs ConfigErrors
+			if !errors.As(err, &errs) {
+				t.Fatalf("LoadConfig: %v, want a problem at line %d", err, tt.line)
+			}
+			if !slices.ContainsFunc(errs, func(e ConfigError) bool { return e.Line == tt.line && strings.Contains(e.Msg, tt.text) }) {
+				t.Errorf("got %v, want line %d: ...%s...", err, tt.line, tt.text)
+			}
+			if strings.Contains(tt.text, "too many") && len(errs) != 1 {
+				t.Errorf("%d problems, want only the alias:\n%v", len(errs), err)
+			}
+		})
+	}
+}
