@@ -251,7 +251,7 @@ func (w *writer) foldInto(x *group.Index, from, into uint64) error {
 	}
 	x.Remove(from)
 	for i := range it.Copies {
-		x.Add(into, copySig(&it, i), reporter(&it.Copies[i]))
+		x.Add(into, copySig(&it, i), it.Copies[i].Source, reporter(&it.Copies[i]))
 	}
 	return nil
 }
