@@ -354,7 +354,7 @@ func parse(r io.Reader, src Source, feedURL string, tg *tag.Tagger) (*gofeed.Fee
 	// ingest time, for an image libyawire does not use.
 	rt := &rssTranslator{DefaultRSSTranslator: gofeed.DefaultRSSTranslator{DisableContentImageScan: true}}
 	p.RSSTranslator = rt
-	feed, err := p.Parse(r)
+	feed, err := p.Parse(dropControls(r))
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("parse: %w", err)
 	}
