@@ -187,7 +187,14 @@ func (f *Fetcher) Fetch(ctx context.Context, src Source) (Outcome, error) {
 		out.New, out.Updated = res.New, res.Updated
 	}
 	out.Took = f.now().Sub(start)
+	if err != nil && ctx.Err() != nil {
+		// Stopped by whoever asked, an operator's Ctrl-C or a shutdown:
+		// not the source's failure, so nothing is recorded and the source
+		// is fetched again as if this fetch had not begun.
+		return out, fmt.Errorf("fetch %s: %w", src.Name, errCancelled)
+	}
 	if err != nil {
+		err = clipped{err}
 		st.Error = err.Error()
 		st.Failures++
 		if st.NotBefore.IsZero() {

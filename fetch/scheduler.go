@@ -427,9 +427,11 @@ func (s *Scheduler) do(ctx context.Context, src Source) (out Outcome, ran bool, 
 // time a source is found to have moved for good.
 func (s *Scheduler) logOutcome(src Source, out Outcome, err error) {
 	if out.Moved {
-		s.log.Warn("source moved permanently: put the new URL in config.yaml", "source", src.Name, "url", src.URL, "moved_to", out.MovedTo)
+		s.log.Warn("source moved permanently: put the new URL in config.yaml", "source", src.Name, "url", src.URL, "moved_to", Clip(out.MovedTo))
 	}
 	switch {
+	case errors.Is(err, context.Canceled):
+		s.log.Info("fetch cancelled", "source", src.Name, "took", out.Took.Round(time.Millisecond))
 	case err != nil:
 		s.log.Warn("fetch failed", "source", src.Name, "status", out.Status, "failures", out.Failures,
 			"last_success", since(out.LastSuccess), "took", out.Took.Round(time.Millisecond), "err", err)
