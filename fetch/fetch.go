@@ -150,7 +150,12 @@ type Outcome struct {
 	Updated     int
 	Dropped     int // turned away by keep or drop
 	Old         int // older than MaxAge
-	Took        time.Duration
+
+	// Category tags turned away by the caps (see maxItemCategoryTags),
+	// and whether this is the first fetch of the source that did.
+	CategoriesDropped  int
+	CategoryCapReached bool
+	Took               time.Duration
 }
 
 // Fetch fetches one source now, unless it asked for a pause that has not
@@ -326,6 +331,16 @@ func (f *Fetcher) fetch(ctx context.Context, src Source, st *store.SourceState) 
 	case err != nil:
 		return out, nil, err
 	}
+	cats := newCategoryCap(f.opts.Tagger, src.Tags, st.CategoryTags)
+	for i := range items {
+		items[i].Tags, items[i].Categories = cats.admit(items[i].Tags, items[i].Categories)
+	}
+	if cats.dropped > 0 {
+		out.CategoriesDropped = cats.dropped
+		out.CategoryCapReached = st.CategoriesDropped == 0
+		st.CategoriesDropped += cats.dropped
+	}
+	st.CategoryTags = cats.recorded()
 	st.URL = src.URL
 	st.ETag = resp.Header.Get("ETag")
 	st.LastModified = resp.Header.Get("Last-Modified")
