@@ -150,12 +150,12 @@ type Outcome struct {
 	Updated     int
 	Dropped     int // turned away by keep or drop
 	Old         int // older than MaxAge
+	Took        time.Duration
 
 	// Category tags turned away by the caps (see maxItemCategoryTags),
 	// and whether this is the first fetch of the source that did.
 	CategoriesDropped  int
 	CategoryCapReached bool
-	Took               time.Duration
 }
 
 // Fetch fetches one source now, unless it asked for a pause that has not
