@@ -174,6 +174,8 @@ func newFetcher(cfg *Config, db *store.DB, tagger *tag.Tagger) *fetch.Fetcher {
 func countFetch(m *publish.Metrics, src fetch.Source, out fetch.Outcome, err error) {
 	outcome := publish.FetchOK
 	switch {
+	case errors.Is(err, context.Canceled):
+		return // stopped by whoever asked for it: no outcome of the source's
 	case err != nil:
 		outcome = publish.FetchFailed
 	case out.Skipped != "":
@@ -221,7 +223,7 @@ func daemonFetchNow(stopping context.Context, sched *fetch.Scheduler) func(conte
 // fetchProgress turns the reports of one FetchNow into progress lines and
 // counts them for the summary.
 type fetchProgress struct {
-	sources, fetched, notModified, failed, skipped, busy int
+	sources, fetched, notModified, failed, skipped, busy, cancelled int
 }
 
 // add counts r and returns its line, such as
@@ -230,6 +232,9 @@ func (p *fetchProgress) add(r fetch.Report) string {
 	p.sources++
 	out := r.Outcome
 	switch {
+	case errors.Is(r.Err, context.Canceled):
+		p.cancelled++
+		return r.Source + ": cancelled"
 	case r.Err != nil:
 		p.failed++
 		// The fetcher's errors begin with "fetch NAME: ", which the line
@@ -256,7 +261,7 @@ func (p *fetchProgress) add(r fetch.Report) string {
 	}
 	line = fmt.Sprintf("%s (%s)", line, out.Took.Round(time.Millisecond))
 	if out.MovedTo != "" {
-		line += "; moved permanently to " + out.MovedTo + ": update config.yaml"
+		line += "; moved permanently to " + fetch.Clip(out.MovedTo) + ": update config.yaml"
 	}
 	return line
 }
@@ -269,6 +274,9 @@ func (p *fetchProgress) summary() string {
 	}
 	if p.busy > 0 {
 		s += fmt.Sprintf(", %d already being fetched", p.busy)
+	}
+	if p.cancelled > 0 {
+		s += fmt.Sprintf(", %d cancelled", p.cancelled)
 	}
 	return s
 }

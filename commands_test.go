@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -181,6 +182,62 @@ func TestFetchCommandThroughDaemon(t *testing.T) {
 	}
 }
 
+// TestFetchCommandInterrupted: an operator's Ctrl-C on the fetch command
+// stops the daemon's fetch of the source it asked for without recording a
+// failure or a back-off, and leaves the daemon's other fetches alone.
+func TestFetchCommandInterrupted(t *testing.T) {
+	var requests atomic.Int32
+	arrived := make(chan struct{}, 1)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requests.Add(1) > 1 {
+			// The command's fetch: it hangs until cancelled.
+			arrived <- struct{}{}
+			<-r.Context().Done()
+			return
+		}
+		w.Header().Set("Content-Type", "application/rss+xml")
+		io.WriteString(w, shiftDates(e2eRSS))
+	}))
+	t.Cleanup(slow.Close)
+	configPath := writeConfig(t, "127.0.0.1:0",
+		"slow", slow.URL,
+		"herald", serveString(t, "application/rss+xml", e2eRSS))
+	d := startDaemon(t, configPath, 2)
+	defer d.stop()
+	listenAt(t, configPath, d)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-arrived; cancel() }() // the operator presses Ctrl-C
+	var stderr bytes.Buffer
+	err := run(ctx, []string{"fetch", "-config", configPath, "-source", "slow"}, func(string) string { return "" }, io.Discard, &stderr)
+	if err == nil || errors.Is(err, errSomeFailed) {
+		t.Errorf("fetch: %v, want it interrupted; stderr:\n%s", err, &stderr)
+	}
+	d.log.waitLine(t, 0, "fetch cancelled", "source=slow")
+
+	// The daemon fetches on: herald, asked for after, is fetched.
+	if _, stderr, err := runCommand(t, "fetch", "-config", configPath, "-source", "herald"); err != nil {
+		t.Errorf("fetch -source herald after the interruption: %v\n%s", err, stderr)
+	}
+	_, body := d.get("/api/sources")
+	var sources []struct {
+		Name     string `json:"name"`
+		Error    string `json:"error"`
+		Failures int    `json:"failures"`
+	}
+	if err := json.Unmarshal(body, &sources); err != nil {
+		t.Fatalf("/api/sources: %v\n%s", err, body)
+	}
+	for _, s := range sources {
+		if s.Error != "" || s.Failures != 0 {
+			t.Errorf("%s after the interruption: %+v", s.Name, s)
+		}
+	}
+	if strings.Contains(d.log.String(), "fetch failed") {
+		t.Errorf("the daemon logged a failure:\n%s", d.log)
+	}
+}
+
 // listenAt points the listen address of the configuration at configPath at
 // the running daemon d, whose configuration listened at port 0.
 func listenAt(t *testing.T, configPath string, d *daemon) {
@@ -334,6 +391,12 @@ func TestFetchProgress(t *testing.T) {
 			"x: skipped: Retry-After until 10:00"},
 		{fetch.Report{Source: "y", Busy: true},
 			"y: already being fetched"},
+		{fetch.Report{Source: "interrupted", Err: fmt.Errorf("fetch interrupted: %w", context.Canceled)},
+			"interrupted: cancelled"},
+		{fetch.Report{Source: "waiting", Busy: true, Err: context.Canceled},
+			"waiting: cancelled"},
+		{fetch.Report{Source: "moved", Outcome: fetch.Outcome{Status: 200, Took: time.Second, MovedTo: "https://new.example/" + strings.Repeat("p", 4000)}},
+			"moved: 200, 0 new, 0 updated (1s); moved permanently to https://new.example/" + strings.Repeat("p", fetch.MaxText-len("https://new.example/")) + "…: update config.yaml"},
 	}
 	var p fetchProgress
 	for _, tt := range tests {
@@ -341,7 +404,7 @@ func TestFetchProgress(t *testing.T) {
 			t.Errorf("got %q, want %q", got, tt.want)
 		}
 	}
-	if got, want := p.summary(), "7 sources: 2 fetched, 1 not modified, 2 failed, 1 skipped, 1 already being fetched"; got != want {
+	if got, want := p.summary(), "10 sources: 3 fetched, 1 not modified, 2 failed, 1 skipped, 1 already being fetched, 2 cancelled"; got != want {
 		t.Errorf("summary: got %q, want %q", got, want)
 	}
 }

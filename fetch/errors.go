@@ -18,6 +18,35 @@ var (
 	errEmptyBody    = errors.New("empty body")
 )
 
+// errCancelled is the error of a fetch whose context ended before it
+// did; errors.Is finds context.Canceled in it. Such a fetch is not recorded.
+var errCancelled = fmt.Errorf("cancelled: %w", context.Canceled)
+
+// MaxText is how many characters of text that came from a feed or its
+// server (a status line, a parse error, a redirect's URL) an error or a log
+// line holds.
+const MaxText = 200
+
+// Clip returns s cut to MaxText characters, on a character boundary, with
+// an ellipsis when it was cut.
+func Clip(s string) string {
+	n := 0
+	for i := range s {
+		if n == MaxText {
+			return s[:i] + "…"
+		}
+		n++
+	}
+	return s
+}
+
+// clipped is an error whose text is clipped; errors.Is and errors.As see
+// the error it wraps.
+type clipped struct{ err error }
+
+func (c clipped) Error() string { return Clip(c.err.Error()) }
+func (c clipped) Unwrap() error { return c.err }
+
 // describe turns the error of a request into the words a source's state
 // shows: what went wrong, in terms an operator can act on.
 func describe(err error, timeout time.Duration) error {
@@ -30,7 +59,7 @@ func describe(err error, timeout time.Duration) error {
 	var alertErr tls.AlertError
 	var netErr net.Error
 	switch {
-	case errors.Is(err, errRedirectLoop), errors.Is(err, errTooManyRedirects):
+	case errors.Is(err, errRedirectLoop), errors.Is(err, errTooManyRedirects), errors.Is(err, errLocalAddress):
 		return unwrapURLError(err)
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
 		return fmt.Errorf("timed out after %s", timeout)

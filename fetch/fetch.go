@@ -16,7 +16,9 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -45,9 +47,15 @@ type Options struct {
 	Timeout   time.Duration // whole request: connect, headers and body [30s]
 	MaxBody   int64         // bytes, after decompression [10 MiB]
 	MaxAge    time.Duration // items published longer ago are not stored [no limit]
-	Client    *http.Client  // [a client of its own]
+	Client    *http.Client  // [clients of its own, which guard the addresses they reach]
 	Tagger    *tag.Tagger   // [no rules: source tags and categories only]
 	Now       func() time.Time
+
+	// LookupIP resolves a host name and Dial connects to an address, for
+	// the clients of the Fetcher's own; tests put a network of their own
+	// behind them. [net.DefaultResolver, a net.Dialer]
+	LookupIP func(ctx context.Context, host string) ([]netip.Addr, error)
+	Dial     func(ctx context.Context, network, address string) (net.Conn, error)
 }
 
 // noRules tags with source tags and categories alone.
@@ -55,10 +63,12 @@ var noRules, _ = tag.New(nil)
 
 // Fetcher fetches sources into a store.
 type Fetcher struct {
-	db     *store.DB
-	opts   Options
-	client *http.Client
-	now    func() time.Time
+	db       *store.DB
+	opts     Options
+	resolver resolver
+	client   *http.Client // connects to public addresses only
+	local    *http.Client // for sources configured on a local address: connects anywhere
+	now      func() time.Time
 }
 
 // New returns a Fetcher that stores into db.
@@ -75,21 +85,40 @@ func New(db *store.DB, opts Options) *Fetcher {
 	if opts.Tagger == nil {
 		opts.Tagger = noRules
 	}
-	f := &Fetcher{db: db, opts: opts, client: opts.Client, now: opts.Now}
+	if opts.LookupIP == nil {
+		opts.LookupIP = lookupIP
+	}
+	if opts.Dial == nil {
+		opts.Dial = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	}
+	f := &Fetcher{db: db, opts: opts, resolver: resolver{lookup: opts.LookupIP, dial: opts.Dial},
+		client: opts.Client, local: opts.Client, now: opts.Now}
 	if f.client == nil {
-		transport := http.DefaultTransport.(*http.Transport).Clone()
-		transport.MaxIdleConnsPerHost = 2 // the scheduler's default per-host limit
-		f.client = &http.Client{Transport: transport}
+		// Two pools, so that a connection opened for a source on a local
+		// address is never reused by a redirect of another source.
+		f.client = f.newClient(false)
+		f.local = f.newClient(true)
 	}
 	if f.client.CheckRedirect == nil {
 		c := *f.client
 		c.CheckRedirect = checkRedirect
-		f.client = &c
+		f.client, f.local = &c, &c
 	}
 	if f.now == nil {
 		f.now = time.Now
 	}
 	return f
+}
+
+// newClient returns a client whose connections go to public addresses
+// only, or anywhere when allowLocal.
+func (f *Fetcher) newClient(allowLocal bool) *http.Client {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 2 // the scheduler's default per-host limit
+	transport.DialContext = f.resolver.dialer(allowLocal)
+	// A proxy would be the one to connect, out of sight of the check.
+	transport.Proxy = nil
+	return &http.Client{Transport: transport, CheckRedirect: checkRedirect}
 }
 
 type manualKey struct{}
@@ -102,7 +131,10 @@ func Manual(ctx context.Context) context.Context { return context.WithValue(ctx,
 func isManual(ctx context.Context) bool { return ctx.Value(manualKey{}) != nil }
 
 // Close closes the connections the Fetcher keeps open for reuse.
-func (f *Fetcher) Close() { f.client.CloseIdleConnections() }
+func (f *Fetcher) Close() {
+	f.client.CloseIdleConnections()
+	f.local.CloseIdleConnections()
+}
 
 // Outcome is what one fetch did.
 type Outcome struct {
@@ -119,6 +151,11 @@ type Outcome struct {
 	Dropped     int // turned away by keep or drop
 	Old         int // older than MaxAge
 	Took        time.Duration
+
+	// Category tags turned away by the caps (see maxItemCategoryTags),
+	// and whether this is the first fetch of the source that did.
+	CategoriesDropped  int
+	CategoryCapReached bool
 }
 
 // Fetch fetches one source now, unless it asked for a pause that has not
@@ -155,7 +192,14 @@ func (f *Fetcher) Fetch(ctx context.Context, src Source) (Outcome, error) {
 		out.New, out.Updated = res.New, res.Updated
 	}
 	out.Took = f.now().Sub(start)
+	if err != nil && ctx.Err() != nil {
+		// Stopped by whoever asked, an operator's Ctrl-C or a shutdown:
+		// not the source's failure, so nothing is recorded and the source
+		// is fetched again as if this fetch had not begun.
+		return out, fmt.Errorf("fetch %s: %w", src.Name, errCancelled)
+	}
 	if err != nil {
+		err = clipped{err}
 		st.Error = err.Error()
 		st.Failures++
 		if st.NotBefore.IsZero() {
@@ -232,7 +276,11 @@ func (f *Fetcher) fetch(ctx context.Context, src Source, st *store.SourceState) 
 			req.Header.Set("If-Modified-Since", st.LastModified)
 		}
 	}
-	resp, err := f.client.Do(req)
+	client := f.client
+	if f.resolver.local(ctx, src.URL) {
+		client = f.local
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		st.Status = 0
 		return Outcome{}, nil, describe(err, f.opts.Timeout)
@@ -283,6 +331,16 @@ func (f *Fetcher) fetch(ctx context.Context, src Source, st *store.SourceState) 
 	case err != nil:
 		return out, nil, err
 	}
+	cats := newCategoryCap(f.opts.Tagger, src.Tags, st.CategoryTags)
+	for i := range items {
+		items[i].Tags, items[i].Categories = cats.admit(items[i].Tags, items[i].Categories)
+	}
+	if cats.dropped > 0 {
+		out.CategoriesDropped = cats.dropped
+		out.CategoryCapReached = st.CategoriesDropped == 0
+		st.CategoriesDropped += cats.dropped
+	}
+	st.CategoryTags = cats.recorded()
 	st.URL = src.URL
 	st.ETag = resp.Header.Get("ETag")
 	st.LastModified = resp.Header.Get("Last-Modified")
@@ -318,7 +376,7 @@ func parse(r io.Reader, src Source, feedURL string, tg *tag.Tagger) (*gofeed.Fee
 	// ingest time, for an image libyawire does not use.
 	rt := &rssTranslator{DefaultRSSTranslator: gofeed.DefaultRSSTranslator{DisableContentImageScan: true}}
 	p.RSSTranslator = rt
-	feed, err := p.Parse(r)
+	feed, err := p.Parse(dropControls(r))
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("parse: %w", err)
 	}

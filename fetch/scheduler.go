@@ -427,9 +427,15 @@ func (s *Scheduler) do(ctx context.Context, src Source) (out Outcome, ran bool, 
 // time a source is found to have moved for good.
 func (s *Scheduler) logOutcome(src Source, out Outcome, err error) {
 	if out.Moved {
-		s.log.Warn("source moved permanently: put the new URL in config.yaml", "source", src.Name, "url", src.URL, "moved_to", out.MovedTo)
+		s.log.Warn("source moved permanently: put the new URL in config.yaml", "source", src.Name, "url", src.URL, "moved_to", Clip(out.MovedTo))
+	}
+	if out.CategoryCapReached {
+		s.log.Warn("a feed gives more category tags than libyawire keeps: the rest are dropped and counted (categories_dropped)",
+			"source", src.Name, "per_item", maxItemCategoryTags, "per_source", maxSourceCategoryTags, "dropped", out.CategoriesDropped)
 	}
 	switch {
+	case errors.Is(err, context.Canceled):
+		s.log.Info("fetch cancelled", "source", src.Name, "took", out.Took.Round(time.Millisecond))
 	case err != nil:
 		s.log.Warn("fetch failed", "source", src.Name, "status", out.Status, "failures", out.Failures,
 			"last_success", since(out.LastSuccess), "took", out.Took.Round(time.Millisecond), "err", err)

@@ -8,8 +8,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // The fetch protocol: POST /api/fetch?source=NAME&source=NAME (none: every
@@ -49,7 +51,7 @@ func handleFetchNow(fetchNow func(context.Context, []string, func(string)) (stri
 		var names []string
 		for _, v := range r.URL.Query()["source"] {
 			for n := range strings.SplitSeq(v, ",") {
-				if n = strings.TrimSpace(n); n != "" {
+				if n = strings.TrimSpace(n); n != "" && !slices.Contains(names, n) {
 					names = append(names, n)
 				}
 			}
@@ -124,10 +126,15 @@ func oneLine(s string) string {
 // when the server stopped the fetch, or the stream ends without its status
 // line.
 func ReadFetchStream(r io.Reader, progress func(line string)) (summary string, failed bool, err error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 4096), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
+	br := bufio.NewReader(r)
+	for {
+		line, err := readLine(br, maxFetchLine)
+		if err == io.EOF && line == "" {
+			break
+		}
+		if err != nil && err != io.EOF {
+			return "", false, fmt.Errorf("reading the fetch progress: %w", err)
+		}
 		word, rest, _ := strings.Cut(line, " ")
 		switch word {
 		case fetchOK:
@@ -138,9 +145,48 @@ func ReadFetchStream(r io.Reader, progress func(line string)) (summary string, f
 			return "", false, errors.New(rest)
 		}
 		progress(line)
-	}
-	if err := sc.Err(); err != nil {
-		return "", false, fmt.Errorf("reading the fetch progress: %w", err)
+		if err == io.EOF {
+			break
+		}
 	}
 	return "", false, errors.New("the fetch progress ended without saying how the fetch went: the daemon may have stopped")
+}
+
+// maxFetchLine is how much of one line of the fetch progress is kept.
+const maxFetchLine = 4 << 10
+
+// readLine reads a line of any length from br and returns at most its first
+// max bytes (cut on a character boundary, with an ellipsis), without the
+// line break; io.EOF when the stream ends, with the last line if it had no
+// line break.
+func readLine(br *bufio.Reader, max int) (string, error) {
+	var line []byte
+	long := false
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if err == nil {
+			chunk = chunk[:len(chunk)-1]
+		}
+		if room := max - len(line); len(chunk) > room {
+			line, long = append(line, chunk[:room]...), true
+		} else {
+			line = append(line, chunk...)
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if !long {
+			return strings.TrimSuffix(string(line), "\r"), err
+		}
+		// Drop the start of a character the cut split.
+		for i := len(line) - 1; i >= 0 && i >= len(line)-utf8.UTFMax; i-- {
+			if utf8.RuneStart(line[i]) {
+				if !utf8.FullRune(line[i:]) {
+					line = line[:i]
+				}
+				break
+			}
+		}
+		return string(line) + "…", err
+	}
 }

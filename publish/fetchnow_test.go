@@ -94,6 +94,11 @@ func TestFetchNow(t *testing.T) {
 			wantAsked: []string{"wasat", "herald"},
 		},
 		{
+			name: "repeated names", target: "/api/fetch?source=wasat&source=herald,wasat&source=+wasat+&source=herald", remote: "127.0.0.1:50000", wantStatus: 200,
+			wantBody:  "wasat: 200, 1 new, 0 updated (5ms)\nherald: 200, 1 new, 0 updated (5ms)\nok 2 sources: 2 fetched, 0 not modified, 0 failed\n",
+			wantAsked: []string{"wasat", "herald"},
+		},
+		{
 			name: "unknown source", target: "/api/fetch?source=herald&source=nowhere", remote: "127.0.0.1:50000",
 			wantStatus: 400, wantBody: `no source is named "nowhere": give ?source=`, wantAsked: []string{"herald", "nowhere"},
 		},
@@ -212,6 +217,13 @@ func TestReadFetchStream(t *testing.T) {
 		{"cut short", "a: not modified\nb: 200, 1 n",
 			[]string{"a: not modified", "b: 200, 1 n"}, "", false, "the fetch progress ended without saying how the fetch went"},
 		{"empty", "", nil, "", false, "the fetch progress ended without saying how the fetch went"},
+		{"a line longer than any buffer", "a: failed: " + strings.Repeat("x", 3<<20) + "\nb: not modified\nfailed 2 sources: 0 fetched, 1 not modified, 1 failed\n",
+			[]string{"a: failed: " + strings.Repeat("x", maxFetchLine-len("a: failed: ")) + "…", "b: not modified"}, "2 sources: 0 fetched, 1 not modified, 1 failed", true, ""},
+		{"a long line cut between the bytes of a letter", "a: failed: x" + strings.Repeat("ل", maxFetchLine) + "\r\nok 1 source: 1 fetched, 0 not modified, 0 failed\r\n",
+			[]string{"a: failed: x" + strings.Repeat("ل", (maxFetchLine-len("a: failed: x"))/2) + "…"}, "1 source: 1 fetched, 0 not modified, 0 failed", false, ""},
+		{"a long status line", "ok " + strings.Repeat("9", 1<<20),
+			nil, strings.Repeat("9", maxFetchLine-3) + "…", false, ""},
+		{"line breaks only", "\n\r\n\n", []string{"", "", ""}, "", false, "the fetch progress ended without saying how the fetch went"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -191,7 +191,7 @@ func newFixture(tb testing.TB) *fixture {
 	c.Advance(time.Minute)
 	mustIngest(tb, db, "un-news", unItems, store.SourceState{
 		LastFetch: c.Now(), LastSuccess: c.Now().Add(-time.Hour), Status: 503,
-		Error: "503 Service Unavailable", Failures: 1,
+		Error: "503 Service Unavailable", Failures: 1, CategoriesDropped: 7,
 	})
 	c.Advance(time.Minute)
 	return newFixtureServer(tb, c, db)

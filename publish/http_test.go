@@ -362,16 +362,16 @@ func TestSources(t *testing.T) {
 	want := []map[string]any{
 		{"name": "libya-herald", "title": "Libya Herald", "url": "https://libya-herald.example/feed/",
 			"last_fetch": "2026-03-02T09:00:00Z", "last_success": "2026-03-02T09:00:00Z", "status": 200.0,
-			"items": 4.0, "failures": 0.0, "new": 4.0, "dropped": 0.0},
+			"items": 4.0, "failures": 0.0, "new": 4.0, "dropped": 0.0, "categories_dropped": 0.0},
 		{"name": "alwasat", "title": "بوابة الوسط", "url": "https://alwasat.example/rss",
 			"last_fetch": "2026-03-02T09:01:00Z", "last_success": "2026-03-02T09:01:00Z", "status": 200.0,
-			"items": 3.0, "failures": 0.0, "new": 3.0, "dropped": 0.0},
+			"items": 3.0, "failures": 0.0, "new": 3.0, "dropped": 0.0, "categories_dropped": 0.0},
 		{"name": "un-news", "title": "UN News: Libya", "url": "https://news.un.example/feed/libya",
 			"last_fetch": "2026-03-02T09:02:00Z", "last_success": "2026-03-02T08:02:00Z", "status": 503.0,
-			"error": "503 Service Unavailable", "items": 2.0, "failures": 1.0, "new": 1.0, "dropped": 0.0},
+			"error": "503 Service Unavailable", "items": 2.0, "failures": 1.0, "new": 1.0, "dropped": 0.0, "categories_dropped": 7.0},
 		// Configured, never fetched.
 		{"name": "relief", "title": "Relief updates", "url": "https://relief.example/libya.rss",
-			"items": 0.0, "failures": 0.0, "new": 0.0, "dropped": 0.0},
+			"items": 0.0, "failures": 0.0, "new": 0.0, "dropped": 0.0, "categories_dropped": 0.0},
 	}
 	gotJSON, _ := json.MarshalIndent(got, "", " ")
 	wantJSON, _ := json.MarshalIndent(want, "", " ")

@@ -225,12 +225,16 @@ var (
 	failuresDesc = prometheus.NewDesc("libyawire_source_consecutive_failures",
 		"Fetches of a configured source that have failed in a row.",
 		[]string{"source"}, nil)
+	categoriesDroppedDesc = prometheus.NewDesc("libyawire_source_categories_dropped_total",
+		"Category tags of a configured source's entries turned away by the caps per entry and per source.",
+		[]string{"source"}, nil)
 )
 
 func (c storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- storiesDesc
 	ch <- lastSuccessDesc
 	ch <- failuresDesc
+	ch <- categoriesDroppedDesc
 }
 
 func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
@@ -260,5 +264,6 @@ func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
 				float64(st.LastSuccess.UnixNano())/1e9, name)
 		}
 		ch <- prometheus.MustNewConstMetric(failuresDesc, prometheus.GaugeValue, float64(st.Failures), name)
+		ch <- prometheus.MustNewConstMetric(categoriesDroppedDesc, prometheus.CounterValue, float64(st.CategoriesDropped), name)
 	}
 }

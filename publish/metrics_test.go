@@ -124,6 +124,8 @@ func TestMetrics(t *testing.T) {
 		{"libyawire_source_last_success_timestamp_seconds", []string{"source", "relief"}, -1}, // never fetched
 		{"libyawire_source_consecutive_failures", []string{"source", "un-news"}, 1},
 		{"libyawire_source_consecutive_failures", []string{"source", "relief"}, 0},
+		{"libyawire_source_categories_dropped_total", []string{"source", "un-news"}, 7},
+		{"libyawire_source_categories_dropped_total", []string{"source", "libya-herald"}, 0},
 	}
 	for _, tt := range tests {
 		if v := value(got, tt.name, tt.labels...); v != tt.want {

@@ -23,9 +23,11 @@ type sourceStatus struct {
 	Failures    int       `json:"failures"`
 	New         int       `json:"new"`
 	Dropped     int       `json:"dropped"`
-	MovedTo     string    `json:"moved_to,omitempty"`  // a permanent redirect's target: put it in config.yaml
-	NotBefore   time.Time `json:"not_before,omitzero"` // no request before this time,
-	Waiting     string    `json:"waiting,omitempty"`   // because of this
+	// Category tags turned away by the fetcher's caps, in all.
+	CategoriesDropped int       `json:"categories_dropped"`
+	MovedTo           string    `json:"moved_to,omitempty"`  // a permanent redirect's target: put it in config.yaml
+	NotBefore         time.Time `json:"not_before,omitzero"` // no request before this time,
+	Waiting           string    `json:"waiting,omitempty"`   // because of this
 }
 
 // handleSources serves the configured sources, in config order, with what
@@ -63,20 +65,21 @@ func sourceStatuses(db *store.DB, sources []Source) ([]sourceStatus, error) {
 	for i, src := range sources {
 		st := byName[src.Name]
 		list[i] = sourceStatus{
-			Name:        src.Name,
-			Title:       cmp.Or(src.Title, st.FeedTitle),
-			URL:         src.URL,
-			LastFetch:   st.LastFetch,
-			LastSuccess: st.LastSuccess,
-			Status:      st.Status,
-			Error:       st.Error,
-			Items:       st.Items,
-			Failures:    st.Failures,
-			New:         st.New,
-			Dropped:     st.Dropped,
-			MovedTo:     st.MovedTo,
-			NotBefore:   st.NotBefore,
-			Waiting:     st.Waiting,
+			Name:              src.Name,
+			Title:             cmp.Or(src.Title, st.FeedTitle),
+			URL:               src.URL,
+			LastFetch:         st.LastFetch,
+			LastSuccess:       st.LastSuccess,
+			Status:            st.Status,
+			Error:             st.Error,
+			Items:             st.Items,
+			Failures:          st.Failures,
+			New:               st.New,
+			Dropped:           st.Dropped,
+			CategoriesDropped: st.CategoriesDropped,
+			MovedTo:           st.MovedTo,
+			NotBefore:         st.NotBefore,
+			Waiting:           st.Waiting,
 		}
 	}
 	return list, nil

@@ -137,6 +137,12 @@ type SourceState struct {
 	New          int       `json:"new"`                   // stories the last fetch added
 	Dropped      int       `json:"dropped"`               // items keep/drop rules have turned away, in all
 	Items        int       `json:"items"`                 // stories this source has contributed, in all
+
+	// The fetcher's bound on the tags a source's categories give: the
+	// distinct ones it has admitted, in a form of the fetcher's, and how
+	// many it has turned away, in all.
+	CategoryTags      string `json:"category_tags,omitempty"`
+	CategoriesDropped int    `json:"categories_dropped,omitempty"`
 }
 
 // Query selects stories, newest first. The zero Query selects the newest

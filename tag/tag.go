@@ -141,6 +141,12 @@ func version(rules []Rule) string {
 	return hex.EncodeToString(h.Sum(nil)[:8])
 }
 
+// Defines reports whether a rule has the slug s.
+func (t *Tagger) Defines(s string) bool {
+	_, ok := t.bySlug[s]
+	return ok
+}
+
 // Version returns a short name for the rules and the matcher: when it
 // changes, stored stories may tag differently.
 func (t *Tagger) Version() string { return t.version }
