@@ -304,10 +304,12 @@ func TestOddButFine(t *testing.T) {
 			if err != nil || out.New != tt.items {
 				t.Fatalf("got %+v, %v; want %d new", out, err, tt.items)
 			}
-			// Allocations grow with the feed (about 90 bytes per byte of a
-			// 50,000-item feed, parsing and storing), never with more.
-			if limit := uint64(128*len(tt.body)) + 16<<20; alloc > limit {
-				t.Errorf("allocated %d MiB for a %d KiB feed", alloc>>20, len(tt.body)>>10)
+			// Allocations grow with the feed (about 110 bytes per byte of a
+			// 50,000-item feed, parsing, checking links, keys and
+			// categories, and storing; 130 under the race detector), never
+			// with more.
+			if limit := uint64(160*len(tt.body)) + 16<<20; alloc > limit {
+				t.Errorf("allocated %d MiB for a %d KiB feed (at most %d MiB)", alloc>>20, len(tt.body)>>10, limit>>20)
 			}
 			for _, it := range mustItems(t, h.db, store.Query{Limit: 5}) {
 				if !utf8.ValidString(it.Title) {
