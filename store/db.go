@@ -52,7 +52,8 @@ var (
 
 // DB is an open libyawire database. It is safe for concurrent use.
 type DB struct {
-	bolt     *bolt.DB
+	bolt     boltDB
+	path     string
 	now      func() time.Time
 	instance string
 
@@ -75,31 +76,40 @@ type Options struct {
 	// NoSync skips fsync on commit. Only for tests and benchmarks: a crash
 	// can then lose or corrupt the file.
 	NoSync bool
+	// Init lets Open make a new database of an empty (0-byte) file, which
+	// it otherwise refuses: a file that lost its contents is not a new
+	// database. A file that does not exist is made a new one either way.
+	Init bool
+	// InitialMmapSize is how much of the file bbolt maps at first; zero
+	// means 256 MiB. A file that grows past it is mapped again, which
+	// waits for every read transaction to end.
+	InitialMmapSize int
 }
 
 // Open opens the database at path, creating it if needed. It fails after
-// Options.Timeout when another process holds the file.
+// Options.Timeout when another process holds the file, and with a
+// *FileError when the file is empty (see Options.Init), cut short or
+// otherwise damaged.
 func Open(path string, opts *Options) (*DB, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
-	timeout := opts.Timeout
-	if timeout == 0 {
-		timeout = time.Second
+	if err := checkFile(path, opts.Init); err != nil {
+		return nil, err
 	}
-	bdb, err := openBolt(path, timeout, opts.NoSync)
+	bdb, err := openBolt(path, opts)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, withPath("open", path, err)
 	}
 	// Feeds that finish within batchDelay of each other share a commit.
 	bdb.MaxBatchDelay = batchDelay
-	db := &DB{bolt: bdb, now: opts.Now, pending: map[string]SourceState{}}
+	db := &DB{bolt: boltDB{DB: bdb, path: path}, path: path, now: opts.Now, pending: map[string]SourceState{}}
 	if db.now == nil {
 		db.now = time.Now
 	}
 	if err := db.init(); err != nil {
 		bdb.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, withPath("open", path, err)
 	}
 	return db, nil
 }
@@ -107,14 +117,22 @@ func Open(path string, opts *Options) (*DB, error) {
 // openBolt opens path for writing. Compact renames a new file over path
 // while it holds the old one; an Open that was waiting for the old file's
 // lock then holds a file nobody will see again, so it opens path afresh.
-func openBolt(path string, timeout time.Duration, noSync bool) (*bolt.DB, error) {
+func openBolt(path string, opts *Options) (*bolt.DB, error) {
+	timeout := opts.Timeout
+	if timeout == 0 {
+		timeout = time.Second
+	}
+	mmapSize := opts.InitialMmapSize
+	if mmapSize == 0 {
+		mmapSize = 256 << 20
+	}
 	for attempt := 0; ; attempt++ {
 		var file *os.File
-		bdb, err := bolt.Open(path, 0o600, &bolt.Options{
+		bdb, err := boltOpen(path, &bolt.Options{
 			Timeout:         timeout,
-			NoSync:          noSync,
+			NoSync:          opts.NoSync,
 			FreelistType:    bolt.FreelistMapType,
-			InitialMmapSize: 256 << 20,
+			InitialMmapSize: mmapSize,
 			OpenFile: func(name string, flag int, mode os.FileMode) (*os.File, error) {
 				f, err := os.OpenFile(name, flag, mode)
 				file = f
@@ -149,11 +167,14 @@ func openReadOnly(path string) (*bolt.DB, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, err // bbolt would create it
 	}
-	bdb, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err := checkFile(path, false); err != nil {
+		return nil, err
+	}
+	bdb, err := boltOpen(path, &bolt.Options{ReadOnly: true, Timeout: time.Second})
 	if err != nil {
 		return nil, boltError(err)
 	}
-	err = bdb.View(func(tx *bolt.Tx) error {
+	err = (boltDB{DB: bdb, path: path}).View(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if meta == nil {
 			return errors.New("not a libyawire database")
@@ -168,6 +189,28 @@ func openReadOnly(path string) (*bolt.DB, error) {
 		return nil, err
 	}
 	return bdb, nil
+}
+
+// boltOpen is bolt.Open, with a *FileError where bbolt would panic on a
+// damaged page it reads at open (its freelist), or say that its meta pages
+// are invalid.
+func boltOpen(path string, opts *bolt.Options) (bdb *bolt.DB, err error) {
+	defer (boltDB{path: path}).recoverDamage(&err)()
+	bdb, err = bolt.Open(path, 0o600, opts)
+	if errors.Is(err, bolterrors.ErrInvalid) || errors.Is(err, bolterrors.ErrChecksum) {
+		return nil, damaged(path, err.Error(), err)
+	}
+	return bdb, err
+}
+
+// withPath says what was done to which file for err, except for a
+// *FileError, which names the file and says all.
+func withPath(op, path string, err error) error {
+	var fe *FileError
+	if errors.As(err, &fe) {
+		return fe
+	}
+	return fmt.Errorf("%s %s: %w", op, path, err)
 }
 
 // boltError says ErrLocked for bbolt's timeout.
