@@ -195,8 +195,27 @@ func openReadOnly(path string) (*bolt.DB, error) {
 // damaged page it reads at open (its freelist), or say that its meta pages
 // are invalid.
 func boltOpen(path string, opts *bolt.Options) (bdb *bolt.DB, err error) {
+	// After a panic, bbolt's file (and its lock) is closed here.
+	var file *os.File
+	openFile := opts.OpenFile
+	if openFile == nil {
+		openFile = os.OpenFile
+	}
+	o := *opts
+	o.OpenFile = func(name string, flag int, mode os.FileMode) (*os.File, error) {
+		f, err := openFile(name, flag, mode)
+		file = f
+		return f, err
+	}
+	defer func() {
+		if err != nil && bdb == nil && file != nil {
+			// bbolt's map of the file keeps it open, and locked, past Close.
+			unlockFile(file)
+			file.Close()
+		}
+	}()
 	defer (boltDB{path: path}).recoverDamage(&err)()
-	bdb, err = bolt.Open(path, 0o600, opts)
+	bdb, err = bolt.Open(path, 0o600, &o)
 	if errors.Is(err, bolterrors.ErrInvalid) || errors.Is(err, bolterrors.ErrChecksum) {
 		return nil, damaged(path, err.Error(), err)
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -31,15 +30,7 @@ func (db *DB) Verify() error {
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)
 	}
-	if len(problems) == 0 {
-		return nil
-	}
-	more := ""
-	if len(problems) > maxProblems {
-		more = fmt.Sprintf("\n(and %d more)", len(problems)-maxProblems)
-		problems = problems[:maxProblems]
-	}
-	return fmt.Errorf("verify: %d inconsistencies:\n%s%s", len(problems), strings.Join(problems, "\n"), more)
+	return problemsError(problems)
 }
 
 // verify recounts every index and count from the stories, compares, and

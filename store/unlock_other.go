@@ -1,0 +1,8 @@
+//go:build !unix
+
+package store
+
+import "os"
+
+// unlockFile does nothing: outside Unix, closing f releases bbolt's lock.
+func unlockFile(*os.File) {}
