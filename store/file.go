@@ -42,6 +42,10 @@ func (e *FileError) Error() string {
 
 func (e *FileError) Unwrap() error { return e.Err }
 
+// DamagedFile returns the *FileError that says the database at path is
+// damaged, as problem says, and what to do.
+func DamagedFile(path, problem string) *FileError { return damaged(path, problem, nil) }
+
 // damaged returns a *FileError for a damaged file at path.
 func damaged(path, problem string, err error) *FileError {
 	return &FileError{Path: path, Problem: "the database is damaged: " + problem, Advice: adviceDamaged,
