@@ -158,7 +158,7 @@ func compactInto(path string, src boltDB) (err error) {
 	}
 	defer func() { err = errors.Join(err, dst.Close()) }()
 	// A damaged page of src makes bbolt panic as Compact reads it.
-	defer src.recoverDamage(&err)()
+	defer src.recoverDamage(&err, false)()
 	return src.recordError(bolt.Compact(dst, src.DB, compactTxSize))
 }
 

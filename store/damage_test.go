@@ -88,13 +88,15 @@ var damages = []struct {
 	name string
 	// damage returns the damaged bytes.
 	damage func(t *testing.T, data []byte) []byte
-	// salvage: whether Salvage copies the stories that remain.
-	salvage bool
+	// salvage: whether Salvage finds the file's header, and copies
+	// stories; what it copies of a file cut after its first data page
+	// depends on what that page holds.
+	salvage, some bool
 }{
 	// Cut short: bbolt maps the pages the file lacks and faults on them.
-	{"cut to half", func(t *testing.T, d []byte) []byte { ps, high := layout(d); return d[:high/2*ps] }, true},
-	{"cut by its last page", func(t *testing.T, d []byte) []byte { ps, high := layout(d); return d[:(high-1)*ps] }, true},
-	{"cut after the meta pages", func(t *testing.T, d []byte) []byte { ps, _ := layout(d); return d[:3*ps] }, true},
+	{"cut to half", func(t *testing.T, d []byte) []byte { ps, high := layout(d); return d[:high/2*ps] }, true, true},
+	{"cut by its last page", func(t *testing.T, d []byte) []byte { ps, high := layout(d); return d[:(high-1)*ps] }, true, true},
+	{"cut after the meta pages", func(t *testing.T, d []byte) []byte { ps, _ := layout(d); return d[:3*ps] }, true, false},
 	// Zeroed: bbolt asserts on a page of type 0.
 	{"the marker's pages zeroed", func(t *testing.T, d []byte) []byte {
 		ps, _ := layout(d)
@@ -102,13 +104,13 @@ var damages = []struct {
 			clear(d[off : off+ps])
 		}
 		return d
-	}, true},
+	}, true, true},
 	{"from the marker's page on zeroed", func(t *testing.T, d []byte) []byte {
 		ps, high := layout(d)
 		clear(d[markerPages(t, d)[0] : high*ps])
 		return d
-	}, true},
-	{"both meta pages zeroed", func(t *testing.T, d []byte) []byte { ps, _ := layout(d); clear(d[:2*ps]); return d }, false},
+	}, true, true},
+	{"both meta pages zeroed", func(t *testing.T, d []byte) []byte { ps, _ := layout(d); clear(d[:2*ps]); return d }, false, false},
 	// Flipped: a record that no longer decodes, a page header bbolt
 	// asserts on, checksums that no longer match.
 	{"a comma in the marker's record flipped", func(t *testing.T, d []byte) []byte {
@@ -117,19 +119,19 @@ var damages = []struct {
 			d[i] ^= 0x93
 		}
 		return d
-	}, true},
+	}, true, true},
 	{"the marker's page type flipped", func(t *testing.T, d []byte) []byte {
 		for _, off := range markerPages(t, d) {
 			d[off+8] ^= 0x0c
 		}
 		return d
-	}, true},
+	}, true, true},
 	{"both meta checksums flipped", func(t *testing.T, d []byte) []byte {
 		ps, _ := layout(d)
 		d[16+60] ^= 0xff
 		d[ps+16+60] ^= 0xff
 		return d
-	}, false},
+	}, false, false},
 }
 
 // readAll does what the daemon and the commands do with a database at
@@ -227,7 +229,7 @@ func TestDamagedFile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.Stories == 0 || r.Stories > damageStories || !r.Damaged() {
+			if r.Stories == 0 && tc.some || r.Stories > damageStories || !r.Damaged() {
 				t.Errorf("salvaged %d stories (%d by scanning pages), lost %d, of %d; damage %q", r.Stories, r.Scanned, r.Lost, damageStories, r.Damage)
 			}
 			t.Logf("salvaged %d stories (%d by scanning pages), lost %d, of %d", r.Stories, r.Scanned, r.Lost, damageStories)
@@ -318,3 +320,66 @@ func TestNotADatabase(t *testing.T) {
 
 func second[T any](_ T, err error) error        { return err }
 func third[T, U any](_ T, _ U, err error) error { return err }
+
+// TestDamageWhileOpen damages the file under an open database, as a disk
+// or another program might: reads and writes that reach the damage return
+// a *FileError; none panics or faults the process.
+func TestDamageWhileOpen(t *testing.T) {
+	good := goodFile(t)
+	for _, tc := range []struct {
+		name   string
+		damage func(t *testing.T, f *os.File, d []byte)
+	}{
+		{"the marker's pages zeroed", func(t *testing.T, f *os.File, d []byte) {
+			ps, _ := layout(d)
+			for _, off := range markerPages(t, d) {
+				if _, err := f.WriteAt(make([]byte, ps), int64(off)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}},
+		{"cut to a third", func(t *testing.T, f *os.File, d []byte) {
+			ps, high := layout(d)
+			if err := f.Truncate(int64(high / 3 * ps)); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"the marker's page type flipped", func(t *testing.T, f *os.File, d []byte) {
+			for _, off := range markerPages(t, d) {
+				if _, err := f.WriteAt([]byte{d[off+8] ^ 0x0c}, int64(off+8)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "libyawire.db")
+			if err := os.WriteFile(path, good, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			c := &clock{t0}
+			db := mustOpenAt(t, path, c)
+			f, err := os.OpenFile(path, os.O_RDWR, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			tc.damage(t, f, good)
+			var first error
+			for _, step := range []func() error{
+				func() error { _, err := db.Items(store.Query{Limit: store.MaxLimit}); return err },
+				func() error { _, err := db.Item(damageStories); return err },
+				db.Verify,
+				func() error {
+					_, err := db.Ingest("herald", []store.Item{{GUID: "marker", Title: marker + ", and on", Published: hoursAgo(1)}}, store.SourceState{Name: "herald"})
+					return err
+				},
+			} {
+				if err := step(); err != nil && first == nil {
+					first = err
+				}
+			}
+			wantFileError(t, first, path, store.ErrDamaged)
+		})
+	}
+}

@@ -103,7 +103,7 @@ func Open(path string, opts *Options) (*DB, error) {
 	}
 	// Feeds that finish within batchDelay of each other share a commit.
 	bdb.MaxBatchDelay = batchDelay
-	db := &DB{bolt: boltDB{DB: bdb, path: path}, path: path, now: opts.Now, pending: map[string]SourceState{}}
+	db := &DB{bolt: boltDB{DB: bdb, path: path, broken: new(atomic.Pointer[FileError])}, path: path, now: opts.Now, pending: map[string]SourceState{}}
 	if db.now == nil {
 		db.now = time.Now
 	}
@@ -214,7 +214,7 @@ func boltOpen(path string, opts *bolt.Options) (bdb *bolt.DB, err error) {
 			file.Close()
 		}
 	}()
-	defer (boltDB{path: path}).recoverDamage(&err)()
+	defer (boltDB{path: path}).recoverDamage(&err, false)()
 	bdb, err = bolt.Open(path, 0o600, &o)
 	if errors.Is(err, bolterrors.ErrInvalid) || errors.Is(err, bolterrors.ErrChecksum) {
 		return nil, damaged(path, err.Error(), err)
@@ -271,9 +271,14 @@ func (db *DB) init() error {
 	})
 }
 
-// Close writes pending source state and closes the file.
+// Close writes pending source state and closes the file. After damage
+// broke a write (see boltDB.broken) it returns that at once, and leaves
+// the file to the process's exit.
 func (db *DB) Close() error {
 	err := db.Flush()
+	if fe := db.bolt.brokenBy(); fe != nil {
+		return fe
+	}
 	return errors.Join(err, db.bolt.Close())
 }
 

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"runtime/debug"
+	"sync/atomic"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -183,35 +184,65 @@ func checkFile(path string, init bool) error {
 type boltDB struct {
 	*bolt.DB
 	path string
+	// broken is set when a write transaction panicked: bbolt may then hold
+	// its write lock for good (its rollback rereads the freelist, which can
+	// panic again), so later writes, and Close, return it at once rather
+	// than wait for the lock. Nil for a file opened only to read.
+	broken *atomic.Pointer[FileError]
 }
 
 func (b boltDB) View(fn func(*bolt.Tx) error) (err error) {
-	defer b.recoverDamage(&err)()
+	defer b.recoverDamage(&err, false)()
 	return b.recordError(b.DB.View(fn))
 }
 
 func (b boltDB) Update(fn func(*bolt.Tx) error) (err error) {
-	defer b.recoverDamage(&err)()
+	if fe := b.brokenBy(); fe != nil {
+		return fe
+	}
+	defer b.recoverDamage(&err, true)()
 	return b.recordError(b.DB.Update(fn))
 }
 
-// Batch is bbolt's Batch. A panic in a batch that bbolt runs from its
-// timer is out of reach; a panic in fn is not, as bbolt runs fn again in
-// the caller.
+// Batch is bbolt's Batch. bbolt runs a batch in a goroutine of its own,
+// where a panic or a fault would end the process: there a fault is made a
+// panic too, which bbolt catches in fn, and then runs fn again alone, in
+// the caller, where recoverDamage sees it. (A page that decodes wrong only
+// once fn has returned, as the batch commits, is beyond reach; fn has read
+// the pages a commit writes.)
 func (b boltDB) Batch(fn func(*bolt.Tx) error) (err error) {
-	defer b.recoverDamage(&err)()
-	return b.recordError(b.DB.Batch(fn))
+	if fe := b.brokenBy(); fe != nil {
+		return fe
+	}
+	defer b.recoverDamage(&err, true)()
+	return b.recordError(b.DB.Batch(func(tx *bolt.Tx) error {
+		// In the caller's goroutine, recoverDamage restores the setting.
+		debug.SetPanicOnFault(true)
+		return fn(tx)
+	}))
+}
+
+// brokenBy returns what broke the database for writing, or nil.
+func (b boltDB) brokenBy() *FileError {
+	if b.broken == nil {
+		return nil
+	}
+	return b.broken.Load()
 }
 
 // recoverDamage makes a memory fault a panic for the calling goroutine,
 // and returns the func to defer that turns the panic into *err. bbolt
 // rolls back the transaction as the panic unwinds through it.
-func (b boltDB) recoverDamage(err *error) func() {
+func (b boltDB) recoverDamage(err *error, write bool) func() {
 	old := debug.SetPanicOnFault(true)
 	return func() {
 		debug.SetPanicOnFault(old)
 		if p := recover(); p != nil {
-			*err = damaged(b.path, fmt.Sprintf("a page does not decode (%v)", p), fmt.Errorf("%v", p))
+			fe := damaged(b.path, fmt.Sprintf("a page does not decode (%v)", p), fmt.Errorf("%v", p))
+			if write && b.broken != nil {
+				b.broken.CompareAndSwap(nil, fe)
+			}
+			*err = fe
 		}
 	}
 }
