@@ -125,6 +125,9 @@ func checkDBCommand(ctx context.Context, configPath, salvage string, getenv func
 	}
 	if salvage != "" {
 		r, err := store.Salvage(dbPath, salvage)
+		if errors.Is(err, store.ErrLocked) {
+			return fmt.Errorf("%w; stop it first (systemctl stop libyawire), then run libyawire check-db -salvage %s", err, salvage)
+		}
 		if err != nil {
 			return err
 		}
@@ -137,6 +140,9 @@ func checkDBCommand(ctx context.Context, configPath, salvage string, getenv func
 		return nil
 	}
 	r, err := store.CheckFile(dbPath)
+	if errors.Is(err, store.ErrLocked) {
+		return fmt.Errorf("%w; stop it first (systemctl stop libyawire), then run libyawire check-db", err)
+	}
 	if err != nil {
 		return err
 	}
@@ -144,7 +150,7 @@ func checkDBCommand(ctx context.Context, configPath, salvage string, getenv func
 	switch {
 	case r.Damaged():
 		return &store.FileError{Path: dbPath, Err: store.ErrDamaged,
-			Problem: fmt.Sprintf("the database is damaged: %d stories can be read, %d cannot; %d pages or records do not decode, the first: %s",
+			Problem: fmt.Sprintf("the database is damaged: %d stories can be read, at least %d cannot; %d pages or records do not decode, the first: %s",
 				r.Stories, r.Lost, len(r.Damage)+r.More, r.Damage[0]),
 			Advice: "restore it from a copy that libyawire backup took, or copy what can be read into a new file with libyawire check-db -salvage NEW.db"}
 	case r.Inconsistencies != nil:

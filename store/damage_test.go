@@ -383,3 +383,27 @@ func TestDamageWhileOpen(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckFileLocked: CheckFile and Salvage read no file that a process
+// has open for writing, whose pages change beneath them.
+func TestCheckFileLocked(t *testing.T) {
+	db, path := mustOpen(t, &clock{t0})
+	ingest(t, db, "herald", store.Item{GUID: "1", Title: "Zuwara fishermen protest", Published: hoursAgo(1)})
+	if _, err := store.CheckFile(path); !errors.Is(err, store.ErrLocked) {
+		t.Errorf("CheckFile: %v, want ErrLocked", err)
+	}
+	dest := filepath.Join(t.TempDir(), "salvaged.db")
+	if _, err := store.Salvage(path, dest); !errors.Is(err, store.ErrLocked) {
+		t.Errorf("Salvage: %v, want ErrLocked", err)
+	}
+	if _, err := os.Stat(dest); err == nil {
+		t.Error("Salvage left a file behind")
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := store.CheckFile(path)
+	if err != nil || r.Damaged() || r.Inconsistencies != nil || r.Stories != 1 {
+		t.Errorf("CheckFile once closed: %+v, %v", r, err)
+	}
+}

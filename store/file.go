@@ -163,7 +163,7 @@ func checkFile(path string, init bool) error {
 			return nil
 		}
 		return &FileError{Path: path, Problem: "the database file is empty (0 bytes), so every story and source state it held is gone",
-			Advice: "restore it from a copy that libyawire backup took, or, to start a new database with new story ids, run once with -init",
+			Advice: "restore it from a copy that libyawire backup took, or, to start a new database with new story ids, start libyawire once with -init",
 			Err:    ErrEmpty}
 	}
 	m, err := fileMeta(path, f, size)

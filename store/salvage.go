@@ -57,9 +57,9 @@ func (r *FileReport) damage(format string, args ...any) {
 
 // CheckFile reads every page and record of the database at path that its
 // trees reach, without bbolt, and reports what cannot be read; when all of
-// it can, it also checks the indexes against the stories (Verify). It needs
-// no lock and changes nothing, but a process writing the file meanwhile
-// makes it report damage that is not there: stop the daemon first.
+// it can, it also checks the indexes against the stories (Verify). It
+// changes nothing, and fails with ErrLocked while a process has the file
+// open for writing, as the daemon does.
 func CheckFile(path string) (*FileReport, error) {
 	r, err := scanFile(path, nil)
 	if err != nil {
@@ -242,6 +242,10 @@ func scanFile(path string, s *salvager) (*FileReport, error) {
 		return nil, fmt.Errorf("check %s: %w", path, err)
 	}
 	defer f.Close()
+	// A file being written would look damaged.
+	if err := lockShared(f); err != nil {
+		return nil, fmt.Errorf("check %s: %w", path, err)
+	}
 	info, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("check %s: %w", path, err)
