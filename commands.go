@@ -54,7 +54,7 @@ func (n *namesFlag) Set(v string) error {
 // names is empty) now, through the daemon when one runs, and writes a line
 // per source and a summary to stderr. It returns errSomeFailed when a
 // source failed.
-func fetchCommand(ctx context.Context, configPath string, names []string, getenv func(string) string, stderr io.Writer) error {
+func fetchCommand(ctx context.Context, configPath string, names []string, getenv func(string) string, initDB bool, stderr io.Writer) error {
 	cfg, err := LoadConfig(configPath)
 	if err != nil {
 		return err
@@ -68,7 +68,7 @@ func fetchCommand(ctx context.Context, configPath string, names []string, getenv
 	if base := runningDaemon(ctx, cfg.Listen); base != "" {
 		summary, failed, err = fetchByDaemon(ctx, base, names, progress)
 	} else {
-		summary, failed, err = fetchDirect(ctx, cfg, getenv, names, stderr, progress)
+		summary, failed, err = fetchDirect(ctx, cfg, getenv, names, initDB, stderr, progress)
 	}
 	if err != nil {
 		return err
@@ -125,7 +125,7 @@ func fetchByDaemon(ctx context.Context, base string, names []string, progress fu
 // fetchDirect fetches with a scheduler of its own, as the daemon would. The
 // log, which would repeat the progress lines, is off unless LIBYAWIRE_LOG
 // asks for it.
-func fetchDirect(ctx context.Context, cfg *Config, getenv func(string) string, names []string, stderr io.Writer, progress func(string)) (summary string, failed bool, err error) {
+func fetchDirect(ctx context.Context, cfg *Config, getenv func(string) string, names []string, initDB bool, stderr io.Writer, progress func(string)) (summary string, failed bool, err error) {
 	logger := slog.New(slog.DiscardHandler)
 	if level := getenv("LIBYAWIRE_LOG"); level != "" {
 		if logger, err = newLogger(level, stderr); err != nil {
@@ -136,7 +136,7 @@ func fetchDirect(ctx context.Context, cfg *Config, getenv func(string) string, n
 	if err != nil {
 		return "", false, err
 	}
-	db, err := store.Open(databasePath(cfg, getenv), nil)
+	db, err := store.Open(databasePath(cfg, getenv), &store.Options{Init: initDB})
 	if err != nil {
 		return "", false, err
 	}

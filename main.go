@@ -9,6 +9,7 @@
 //	libyawire import-opml [-config FILE] FILE       an OPML file's feeds as config.yaml sources
 //	libyawire backup [-config FILE] FILE            a consistent copy of the database, daemon running or not
 //	libyawire compact [-config FILE]                rewrite the database to reclaim space (daemon stopped)
+//	libyawire check-db [-config FILE] [-salvage NEW] check the database file; copy what is readable into NEW
 //	libyawire version                               print the version
 package main
 
@@ -64,10 +65,17 @@ const usage = `usage:
                                                   through the running daemon, or from the file
   libyawire compact [-config FILE]                rewrite the database to reclaim the space deleted
                                                   stories left; only while the daemon is stopped
+  libyawire check-db [-config FILE] [-salvage NEW.db]
+                                                  read every page and record of the database and say
+                                                  what is damaged; with -salvage, copy what can be
+                                                  read into the new file NEW.db (daemon stopped)
   libyawire version                               print the version
 
 fetch, sources and backup ask the daemon listening at the config's listen
 address, if one answers; otherwise they open the database themselves.
+The daemon and fetch create the database when its file does not exist; an
+empty (0-byte) file is refused, as one that lost its contents, unless -init
+is given to make it a new database.
 The daemon reloads the config on SIGHUP or when its file is saved.
 
 Environment:
@@ -77,13 +85,23 @@ Environment:
 
 // run is the whole program: it parses args, runs the command and returns
 // when the command is done or ctx is cancelled.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
+	// A database file that cannot be used is said in one sentence that
+	// names it and says what to do; what was being done adds nothing.
+	defer func() {
+		var fe *store.FileError
+		if errors.As(err, &fe) {
+			err = fe
+		}
+	}()
 	fs := flag.NewFlagSet("libyawire", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage) }
 	configPath := fs.String("config", "config.yaml", "the configuration `file`")
 	var sourceNames namesFlag
 	fs.Var(&sourceNames, "source", "fetch only the source `NAME`")
+	initDB := fs.Bool("init", false, "make a new database of an empty database file")
+	salvage := fs.String("salvage", "", "check-db: copy what can be read into the new database `file`")
 	// Flags may come before or after the command.
 	if err := fs.Parse(args); err != nil {
 		return errUsage(err)
@@ -109,6 +127,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(sourceNames) > 0 && cmd != "fetch" {
 		return fmt.Errorf("-source is for the fetch command only\n%s", usage)
 	}
+	if *initDB && cmd != "" && cmd != "fetch" {
+		return fmt.Errorf("-init is for the daemon and the fetch command only\n%s", usage)
+	}
+	if *salvage != "" && cmd != "check-db" {
+		return fmt.Errorf("-salvage is for the check-db command only\n%s", usage)
+	}
 
 	switch cmd {
 	case "":
@@ -116,7 +140,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if err != nil {
 			return err
 		}
-		return serve(ctx, cfg, getenv, stderr)
+		return serve(ctx, cfg, getenv, *initDB, stderr)
 	case "check":
 		cfg, err := loadConfig(ctx, *configPath)
 		if err != nil {
@@ -125,7 +149,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stdout, "%s: ok: %d sources, %d tag rules\n", *configPath, len(cfg.Sources), len(cfg.Tags))
 		return nil
 	case "fetch":
-		return fetchCommand(ctx, *configPath, sourceNames, getenv, stderr)
+		return fetchCommand(ctx, *configPath, sourceNames, getenv, *initDB, stderr)
 	case "sources":
 		return sourcesCommand(ctx, *configPath, getenv, stdout)
 	case "opml":
@@ -142,6 +166,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return backupCommand(ctx, *configPath, fileArg, getenv, stdout)
 	case "compact":
 		return compactCommand(ctx, *configPath, getenv, stdout)
+	case "check-db":
+		return checkDBCommand(ctx, *configPath, *salvage, getenv, stdout)
 	case "version":
 		fmt.Fprintf(stdout, "libyawire %s\n", version)
 		return nil

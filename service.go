@@ -68,19 +68,20 @@ type service struct {
 
 type handlerBox struct{ http.Handler }
 
-// serve runs the daemon until ctx is done: it opens the database, serves
+// serve runs the daemon until ctx is done: it opens the database (making
+// a new one of an empty file only with initDB), serves
 // HTTP, fetches on schedule, prunes, re-tags when the rules change, and
 // reloads the configuration on SIGHUP or when its file is saved. Under
 // systemd it reports its state (READY, RELOADING, STOPPING) and pings the
 // watchdog while the scheduler and the database are healthy.
-func serve(ctx context.Context, cfg *Config, getenv func(string) string, stderr io.Writer) error {
+func serve(ctx context.Context, cfg *Config, getenv func(string) string, initDB bool, stderr io.Writer) error {
 	logger, err := newLogger(getenv("LIBYAWIRE_LOG"), stderr)
 	if err != nil {
 		return err
 	}
 	s := &service{logger: logger, getenv: getenv, stopping: ctx, served: make(chan error, 1), pruneNow: make(chan struct{}, 1)}
 	s.dbPath = databasePath(cfg, getenv)
-	s.db, err = store.Open(s.dbPath, &store.Options{Logger: logger})
+	s.db, err = store.Open(s.dbPath, &store.Options{Logger: logger, Init: initDB})
 	if err != nil {
 		return err
 	}

@@ -16,20 +16,43 @@ import (
 const compactTxSize = 64 << 20
 
 // Backup writes a consistent copy of the open database to w, a file that
-// Open can open, and returns its size. It first writes the source state
-// that SetState holds back, so the copy holds what States reports; then
-// it copies the database as one read transaction saw it, while Ingest and
-// Prune go on.
+// Open can open, and returns how much of it it wrote. It first writes the
+// source state that SetState holds back, so the copy holds what States
+// reports; then it copies the database as one read transaction saw it,
+// while Ingest and Prune go on.
+//
+// The copy goes to a temporary file beside the database first, and only
+// then to w. A read transaction keeps bbolt from growing its memory map,
+// and a writer that must grow it waits for the transaction, with every
+// reader and writer behind it: so w, which may be a client that stopped
+// reading, never holds one open. The temporary file is removed at once and
+// kept open, so it takes disk space only until Backup returns.
 func (db *DB) Backup(w io.Writer) (int64, error) {
 	if err := db.Flush(); err != nil {
 		return 0, fmt.Errorf("backup: %w", err)
 	}
-	var n int64
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	tmp, err := os.CreateTemp(filepath.Dir(db.path), filepath.Base(db.path)+".backup-*")
+	if err != nil {
+		return 0, fmt.Errorf("backup: %w", err)
+	}
+	os.Remove(tmp.Name())
+	defer tmp.Close()
+	var size int64
+	err = db.bolt.View(func(tx *bolt.Tx) error {
 		var err error
-		n, err = tx.WriteTo(w)
+		size, err = tx.WriteTo(tmp)
 		return err
 	})
+	if err != nil {
+		return 0, fmt.Errorf("backup: copying to a temporary file: %w", err)
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return 0, fmt.Errorf("backup: %w", err)
+	}
+	n, err := io.Copy(w, io.LimitReader(tmp, size))
+	if err == nil && n < size {
+		err = io.ErrUnexpectedEOF
+	}
 	if err != nil {
 		return n, fmt.Errorf("backup: %w", err)
 	}
@@ -43,17 +66,17 @@ func (db *DB) Backup(w io.Writer) (int64, error) {
 func BackupFile(path string, w io.Writer) (int64, error) {
 	src, err := openReadOnly(path)
 	if err != nil {
-		return 0, fmt.Errorf("back up %s: %w", path, err)
+		return 0, withPath("back up", path, err)
 	}
 	defer src.Close()
 	var n int64
-	err = src.View(func(tx *bolt.Tx) error {
+	err = (boltDB{DB: src, path: path}).View(func(tx *bolt.Tx) error {
 		var err error
 		n, err = tx.WriteTo(w)
 		return err
 	})
 	if err != nil {
-		return n, fmt.Errorf("back up %s: %w", path, err)
+		return n, withPath("back up", path, err)
 	}
 	return n, nil
 }
@@ -68,7 +91,7 @@ func BackupFile(path string, w io.Writer) (int64, error) {
 func Compact(path string) (before, after int64, err error) {
 	before, after, err = compact(path)
 	if err != nil {
-		return before, after, fmt.Errorf("compact %s: %w", path, err)
+		return before, after, withPath("compact", path, err)
 	}
 	return before, after, nil
 }
@@ -101,7 +124,7 @@ func compact(path string) (before, after int64, err error) {
 	if err := errors.Join(f.Chmod(info.Mode().Perm()), f.Close()); err != nil {
 		return before, before, err
 	}
-	if err := compactInto(tmp, src); err != nil {
+	if err := compactInto(tmp, boltDB{DB: src, path: path}); err != nil {
 		return before, before, err
 	}
 	if err := syncFile(tmp); err != nil {
@@ -128,13 +151,15 @@ func compact(path string) (before, after int64, err error) {
 
 // compactInto copies src into a new bbolt file at path. The copy is
 // written without fsync; the caller syncs it once, at the end.
-func compactInto(path string, src *bolt.DB) error {
+func compactInto(path string, src boltDB) (err error) {
 	dst, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, NoSync: true, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		return boltError(err)
 	}
-	err = bolt.Compact(dst, src, compactTxSize)
-	return errors.Join(err, dst.Close())
+	defer func() { err = errors.Join(err, dst.Close()) }()
+	// A damaged page of src makes bbolt panic as Compact reads it.
+	defer src.recoverDamage(&err, false)()
+	return src.recordError(bolt.Compact(dst, src.DB, compactTxSize))
 }
 
 // syncFile flushes a file, or a directory's entries, to disk.

@@ -320,3 +320,97 @@ func BenchmarkPrune(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*old), "ns/story")
 }
+
+// stallWriter is a backup client that stops reading: its Write blocks,
+// once after bytes have been written, until release is closed.
+type stallWriter struct {
+	after   int64
+	n       int64
+	stalled chan struct{} // closed when Write blocks
+	release chan struct{}
+}
+
+func (w *stallWriter) Write(p []byte) (int, error) {
+	if w.n+int64(len(p)) > w.after {
+		close(w.stalled)
+		<-w.release
+		return 0, errors.New("the client went away")
+	}
+	w.n += int64(len(p))
+	return len(p), nil
+}
+
+// TestBackupStalledReader backs up to a client that stops reading, then
+// grows the file past what bbolt has mapped: growing it waits for every
+// read transaction to end, so a backup that held its transaction while the
+// client stalled would stop every writer, and every reader behind them.
+func TestBackupStalledReader(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		after int64 // bytes the client reads before it stalls
+	}{
+		{"stalls at once", 0},
+		{"stalls after the meta pages", 8 << 10},
+		{"stalls half-way", 64 << 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "libyawire.db")
+			c := &clock{t0}
+			db, err := store.Open(path, &store.Options{Now: c.Now, NoSync: true, InitialMmapSize: 1 << 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			for i := range 40 {
+				ingest(t, db, "herald", store.Item{GUID: fmt.Sprint("seed-", i), Title: fmt.Sprint("Seed ", i), Content: strings.Repeat("Sirte port. ", 300), Published: hoursAgo(i)})
+			}
+			w := &stallWriter{after: tc.after, stalled: make(chan struct{}), release: make(chan struct{})}
+			backedUp := make(chan error, 1)
+			go func() {
+				_, err := db.Backup(w)
+				backedUp <- err
+			}()
+			t.Cleanup(func() { close(w.release); <-backedUp }) // before db.Close
+			<-w.stalled
+
+			// 4 MB of new stories: the file grows past the 1 MiB mapped.
+			done := make(chan error, 1)
+			go func() {
+				for i := range 40 {
+					var items []store.Item
+					for j := range 10 {
+						items = append(items, store.Item{GUID: fmt.Sprint(i, "-", j), Title: fmt.Sprint("Report ", i, "-", j),
+							Content: strings.Repeat(fmt.Sprint("Derna dam ", i, " ", j, ". "), 700), Published: hoursAgo(i)})
+					}
+					if _, err := db.Ingest("wire", items, store.SourceState{Name: "wire", Status: 200}); err != nil {
+						done <- err
+						return
+					}
+					if _, err := db.Items(store.Query{Limit: 10}); err != nil {
+						done <- err
+						return
+					}
+				}
+				done <- nil
+			}()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatal("ingest and queries beside a stalled backup did not finish within 20s")
+			}
+			info, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.Size() <= 1<<20 {
+				t.Fatalf("the file is %d bytes: it did not grow past the map, so the test tests nothing", info.Size())
+			}
+			if n := count(t, db); n != 440 {
+				t.Errorf("%d stories, want 440", n)
+			}
+		})
+	}
+}

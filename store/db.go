@@ -55,7 +55,8 @@ var (
 
 // DB is an open libyawire database. It is safe for concurrent use.
 type DB struct {
-	bolt     *bolt.DB
+	bolt     boltDB
+	path     string
 	now      func() time.Time
 	instance string
 
@@ -81,32 +82,41 @@ type Options struct {
 	// Logger is told what the operator should know of (the grouping
 	// index reaching its limits); nil means nothing is logged.
 	Logger *slog.Logger
+	// Init lets Open make a new database of an empty (0-byte) file, which
+	// it otherwise refuses: a file that lost its contents is not a new
+	// database. A file that does not exist is made a new one either way.
+	Init bool
+	// InitialMmapSize is how much of the file bbolt maps at first; zero
+	// means 256 MiB. A file that grows past it is mapped again, which
+	// waits for every read transaction to end.
+	InitialMmapSize int
 }
 
 // Open opens the database at path, creating it if needed. It fails after
-// Options.Timeout when another process holds the file.
+// Options.Timeout when another process holds the file, and with a
+// *FileError when the file is empty (see Options.Init), cut short or
+// otherwise damaged.
 func Open(path string, opts *Options) (*DB, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
-	timeout := opts.Timeout
-	if timeout == 0 {
-		timeout = time.Second
+	if err := checkFile(path, opts.Init); err != nil {
+		return nil, err
 	}
-	bdb, err := openBolt(path, timeout, opts.NoSync)
+	bdb, err := openBolt(path, opts)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, withPath("open", path, err)
 	}
 	// Feeds that finish within batchDelay of each other share a commit.
 	bdb.MaxBatchDelay = batchDelay
-	db := &DB{bolt: bdb, now: opts.Now, pending: map[string]SourceState{}}
+	db := &DB{bolt: boltDB{DB: bdb, path: path, broken: new(atomic.Pointer[FileError])}, path: path, now: opts.Now, pending: map[string]SourceState{}}
 	if db.now == nil {
 		db.now = time.Now
 	}
 	db.grouping.log = opts.Logger
 	if err := db.init(); err != nil {
 		bdb.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, withPath("open", path, err)
 	}
 	return db, nil
 }
@@ -114,14 +124,22 @@ func Open(path string, opts *Options) (*DB, error) {
 // openBolt opens path for writing. Compact renames a new file over path
 // while it holds the old one; an Open that was waiting for the old file's
 // lock then holds a file nobody will see again, so it opens path afresh.
-func openBolt(path string, timeout time.Duration, noSync bool) (*bolt.DB, error) {
+func openBolt(path string, opts *Options) (*bolt.DB, error) {
+	timeout := opts.Timeout
+	if timeout == 0 {
+		timeout = time.Second
+	}
+	mmapSize := opts.InitialMmapSize
+	if mmapSize == 0 {
+		mmapSize = 256 << 20
+	}
 	for attempt := 0; ; attempt++ {
 		var file *os.File
-		bdb, err := bolt.Open(path, 0o600, &bolt.Options{
+		bdb, err := boltOpen(path, &bolt.Options{
 			Timeout:         timeout,
-			NoSync:          noSync,
+			NoSync:          opts.NoSync,
 			FreelistType:    bolt.FreelistMapType,
-			InitialMmapSize: 256 << 20,
+			InitialMmapSize: mmapSize,
 			OpenFile: func(name string, flag int, mode os.FileMode) (*os.File, error) {
 				f, err := os.OpenFile(name, flag, mode)
 				file = f
@@ -156,11 +174,14 @@ func openReadOnly(path string) (*bolt.DB, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, err // bbolt would create it
 	}
-	bdb, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err := checkFile(path, false); err != nil {
+		return nil, err
+	}
+	bdb, err := boltOpen(path, &bolt.Options{ReadOnly: true, Timeout: time.Second})
 	if err != nil {
 		return nil, boltError(err)
 	}
-	err = bdb.View(func(tx *bolt.Tx) error {
+	err = (boltDB{DB: bdb, path: path}).View(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if meta == nil {
 			return errors.New("not a libyawire database")
@@ -175,6 +196,47 @@ func openReadOnly(path string) (*bolt.DB, error) {
 		return nil, err
 	}
 	return bdb, nil
+}
+
+// boltOpen is bolt.Open, with a *FileError where bbolt would panic on a
+// damaged page it reads at open (its freelist), or say that its meta pages
+// are invalid.
+func boltOpen(path string, opts *bolt.Options) (bdb *bolt.DB, err error) {
+	// After a panic, bbolt's file (and its lock) is closed here.
+	var file *os.File
+	openFile := opts.OpenFile
+	if openFile == nil {
+		openFile = os.OpenFile
+	}
+	o := *opts
+	o.OpenFile = func(name string, flag int, mode os.FileMode) (*os.File, error) {
+		f, err := openFile(name, flag, mode)
+		file = f
+		return f, err
+	}
+	defer func() {
+		if err != nil && bdb == nil && file != nil {
+			// bbolt's map of the file keeps it open, and locked, past Close.
+			unlockFile(file)
+			file.Close()
+		}
+	}()
+	defer (boltDB{path: path}).recoverDamage(&err, false)()
+	bdb, err = bolt.Open(path, 0o600, &o)
+	if errors.Is(err, bolterrors.ErrInvalid) || errors.Is(err, bolterrors.ErrChecksum) {
+		return nil, damaged(path, err.Error(), err)
+	}
+	return bdb, err
+}
+
+// withPath says what was done to which file for err, except for a
+// *FileError, which names the file and says all.
+func withPath(op, path string, err error) error {
+	var fe *FileError
+	if errors.As(err, &fe) {
+		return fe
+	}
+	return fmt.Errorf("%s %s: %w", op, path, err)
 }
 
 // boltError says ErrLocked for bbolt's timeout.
@@ -216,9 +278,14 @@ func (db *DB) init() error {
 	})
 }
 
-// Close writes pending source state and closes the file.
+// Close writes pending source state and closes the file. After damage
+// broke a write (see boltDB.broken) it returns that at once, and leaves
+// the file to the process's exit.
 func (db *DB) Close() error {
 	err := db.Flush()
+	if fe := db.bolt.brokenBy(); fe != nil {
+		return fe
+	}
 	return errors.Join(err, db.bolt.Close())
 }
 

@@ -15,6 +15,15 @@
 // Backup, BackupFile and Compact copy and compact the file; Verify checks
 // that the indexes and counts agree with the stories.
 //
+// A damaged file is a *FileError, one sentence that names the file, says
+// what is wrong and what to do, never a crash: Open checks the file's
+// length against its meta page before bbolt maps it (bbolt would fault on
+// the pages a cut-short file lacks), and every transaction turns bbolt's
+// panic on a page that does not decode, and a record that does not
+// decode, into one. CheckFile and Salvage read a damaged file's pages
+// without bbolt, to say what is lost and to copy what is not into a new
+// file.
+//
 // # Bucket layout
 //
 // All integers are big-endian so that byte order is numeric order. An id is

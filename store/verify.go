@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -19,27 +18,30 @@ const maxProblems = 20
 // the stories agrees with them: the summaries, the time, tag, source and
 // language indexes, the counts, the item keys of every copy, and the tombstones. It
 // returns nil, or an error that describes the first inconsistencies it
-// found. It reads every story in one read transaction, so it costs what
+// found, or a *FileError when a story's record does not decode. It reads every story in one read transaction, so it costs what
 // reading the database costs; writers go on meanwhile. (Check, which
 // health checks call, only sees that the file can be read.)
 func (db *DB) Verify() error {
 	var problems []string
+	var undecoded error
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		problems = verify(tx)
-		return nil
+		// A record that does not decode is damage, not an inconsistency.
+		return tx.Bucket(bucketStories).ForEach(func(k, v []byte) error {
+			var it Item
+			if err := json.Unmarshal(v, &it); err != nil && undecoded == nil {
+				undecoded = fmt.Errorf("story %d: %w", idOf(k), err)
+			}
+			return nil
+		})
 	})
 	if err != nil {
-		return fmt.Errorf("verify: %w", err)
+		return withPath("verify", db.path, err)
 	}
-	if len(problems) == 0 {
-		return nil
+	if undecoded != nil {
+		return db.bolt.recordError(undecoded)
 	}
-	more := ""
-	if len(problems) > maxProblems {
-		more = fmt.Sprintf("\n(and %d more)", len(problems)-maxProblems)
-		problems = problems[:maxProblems]
-	}
-	return fmt.Errorf("verify: %d inconsistencies:\n%s%s", len(problems), strings.Join(problems, "\n"), more)
+	return problemsError(problems)
 }
 
 // verify recounts every index and count from the stories, compares, and
