@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+
+	"github.com/libyawire/libyawire/internal/netaddr"
 )
 
 // A feed on the internet must not steer libyawire into the network it runs
@@ -20,52 +22,6 @@ import (
 
 // errLocalAddress is the error of a connection refused by the check.
 var errLocalAddress = errors.New("refused to connect to a non-public address")
-
-// nonPublic are the ranges, beyond what netip names (loopback, private,
-// link-local, multicast, unspecified), that are not on the internet:
-// "this network", shared address space (carrier-grade NAT), IETF protocol
-// assignments, benchmarking, the reserved class E and broadcast, IPv4-
-// compatible IPv6 and the deprecated site-local IPv6.
-var nonPublic = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),
-	netip.MustParsePrefix("100.64.0.0/10"),
-	netip.MustParsePrefix("192.0.0.0/24"),
-	netip.MustParsePrefix("198.18.0.0/15"),
-	netip.MustParsePrefix("240.0.0.0/4"),
-	netip.MustParsePrefix("::/96"),
-	netip.MustParsePrefix("fec0::/10"),
-}
-
-// embedding are IPv6 ranges that carry an IPv4 address, as NAT64 and 6to4
-// do: they are as public as the IPv4 address they carry.
-var embedding = []struct {
-	prefix netip.Prefix
-	at     int // the byte at which the IPv4 address starts
-}{
-	{netip.MustParsePrefix("64:ff9b::/96"), 12},
-	{netip.MustParsePrefix("64:ff9b:1::/48"), 12},
-	{netip.MustParsePrefix("2002::/16"), 2},
-}
-
-// public reports whether ip is an address on the internet.
-func public(ip netip.Addr) bool {
-	ip = ip.Unmap()
-	if !ip.IsValid() || !ip.IsGlobalUnicast() || ip.IsPrivate() {
-		return false
-	}
-	for _, p := range nonPublic {
-		if p.Contains(ip) {
-			return false
-		}
-	}
-	for _, e := range embedding {
-		if e.prefix.Contains(ip) {
-			b := ip.As16()
-			return public(netip.AddrFrom4([4]byte(b[e.at : e.at+4])))
-		}
-	}
-	return true
-}
 
 // resolver looks up and dials as Options.LookupIP and Options.Dial say.
 type resolver struct {
@@ -95,7 +51,7 @@ func (r resolver) local(ctx context.Context, rawURL string) bool {
 		return false
 	}
 	for _, ip := range ips {
-		if !public(ip) {
+		if !netaddr.Public(ip) {
 			return true
 		}
 	}
@@ -118,7 +74,7 @@ func (r resolver) dialer(allowLocal bool) func(ctx context.Context, network, add
 		var refused netip.Addr
 		var errs []error
 		for _, ip := range ips {
-			if !allowLocal && !public(ip) {
+			if !allowLocal && !netaddr.Public(ip) {
 				refused = ip
 				continue
 			}
