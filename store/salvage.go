@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"maps"
 	"slices"
 	"strings"
 
@@ -318,7 +319,7 @@ func scanFile(path string, s *salvager) (*FileReport, error) {
 				found[it.ID] = it
 			}
 		})
-		for _, id := range sortedIDs(found) {
+		for _, id := range slices.Sorted(maps.Keys(found)) {
 			p.r.Stories++
 			p.r.Scanned++
 			if s != nil && werr == nil {
@@ -463,14 +464,6 @@ func (p *pages) leaves(fn func(k, v []byte)) {
 	}
 }
 
-func sortedIDs[V any](m map[uint64]V) []uint64 {
-	ids := make([]uint64, 0, len(m))
-	for id := range m {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
-}
 
 // read returns page id, with its overflow pages, or a description of why
 // it cannot.

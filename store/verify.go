@@ -5,8 +5,8 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -141,7 +141,7 @@ func verify(tx *bolt.Tx) []string {
 		for name := range index.want {
 			names[name] = true
 		}
-		for _, name := range sortedKeys(names) {
+		for _, name := range slices.Sorted(maps.Keys(names)) {
 			compare(string(index.parent)+"/"+name, tx.Bucket(index.parent).Bucket([]byte(name)), index.want[name])
 			counts[index.prefix+name] = len(index.want[name])
 		}
@@ -156,7 +156,7 @@ func verify(tx *bolt.Tx) []string {
 		}
 		return nil
 	})
-	for _, key := range sortedKeys(counts) {
+	for _, key := range slices.Sorted(maps.Keys(counts)) {
 		var got int
 		if v := tx.Bucket(bucketCounts).Get([]byte(key)); len(v) == 8 {
 			got = int(binary.BigEndian.Uint64(v))
@@ -205,11 +205,3 @@ func idOf(b []byte) uint64 {
 	return binary.BigEndian.Uint64(b)
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
