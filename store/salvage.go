@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 
@@ -463,7 +463,6 @@ func (p *pages) leaves(fn func(k, v []byte)) {
 		}
 	}
 }
-
 
 // read returns page id, with its overflow pages, or a description of why
 // it cannot.

@@ -204,4 +204,3 @@ func idOf(b []byte) uint64 {
 	}
 	return binary.BigEndian.Uint64(b)
 }
-
