@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"net/url"
 	"strings"
 
 	"github.com/libyawire/libyawire/internal/netaddr"
@@ -35,27 +34,6 @@ func (r resolver) addrs(ctx context.Context, host string) ([]netip.Addr, error) 
 		return []netip.Addr{ip}, nil
 	}
 	return r.lookup(ctx, host)
-}
-
-// local reports whether rawURL, a configured URL, is on a non-public
-// address: then its fetch may connect to such addresses, its redirects
-// too. A host that cannot be resolved is taken as public, and its fetch
-// reports the lookup's error.
-func (r resolver) local(ctx context.Context, rawURL string) bool {
-	u, err := url.Parse(rawURL)
-	if err != nil || u.Hostname() == "" {
-		return false
-	}
-	ips, err := r.addrs(ctx, u.Hostname())
-	if err != nil {
-		return false
-	}
-	for _, ip := range ips {
-		if !netaddr.Public(ip) {
-			return true
-		}
-	}
-	return false
 }
 
 // dialer returns a transport's DialContext that resolves the host and
@@ -88,9 +66,9 @@ func (r resolver) dialer(allowLocal bool) func(ctx context.Context, network, add
 		case len(errs) > 0:
 			return nil, errs[0]
 		case refused.IsValid() && refused.String() == strings.Trim(host, "[]"):
-			return nil, fmt.Errorf("%w %s: only a source whose configured URL is on such an address may reach one", errLocalAddress, refused)
+			return nil, fmt.Errorf("%w %s: only a source configured by a local address or name (an IP address, localhost, NAME.internal, NAME.lan, ...) may reach one", errLocalAddress, refused)
 		case refused.IsValid():
-			return nil, fmt.Errorf("%w: %s resolves to %s; only a source whose configured URL is on such an address may reach one", errLocalAddress, host, refused)
+			return nil, fmt.Errorf("%w: %s resolves to %s; only a source configured by a local address or name (an IP address, localhost, NAME.internal, NAME.lan, ...) may reach one", errLocalAddress, host, refused)
 		}
 		return nil, &net.DNSError{Err: "no addresses", Name: host, IsNotFound: true}
 	}

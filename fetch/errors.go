@@ -59,6 +59,8 @@ func describe(err error, timeout time.Duration) error {
 	var alertErr tls.AlertError
 	var netErr net.Error
 	switch {
+	case errors.Is(err, context.Canceled):
+		return errCancelled
 	case errors.Is(err, errRedirectLoop), errors.Is(err, errTooManyRedirects), errors.Is(err, errLocalAddress):
 		return unwrapURLError(err)
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():

@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/libyawire/libyawire/internal/netaddr"
 	"github.com/libyawire/libyawire/store"
 	"github.com/libyawire/libyawire/tag"
 	"github.com/mmcdole/gofeed"
@@ -192,7 +193,7 @@ func (f *Fetcher) Fetch(ctx context.Context, src Source) (Outcome, error) {
 		out.New, out.Updated = res.New, res.Updated
 	}
 	out.Took = f.now().Sub(start)
-	if err != nil && ctx.Err() != nil {
+	if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) {
 		// Stopped by whoever asked, an operator's Ctrl-C or a shutdown:
 		// not the source's failure, so nothing is recorded and the source
 		// is fetched again as if this fetch had not begun.
@@ -277,7 +278,7 @@ func (f *Fetcher) fetch(ctx context.Context, src Source, st *store.SourceState) 
 		}
 	}
 	client := f.client
-	if f.resolver.local(ctx, src.URL) {
+	if netaddr.LocalURL(src.URL) {
 		client = f.local
 	}
 	resp, err := client.Do(req)

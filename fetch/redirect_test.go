@@ -63,6 +63,7 @@ func TestRedirectToLocalAddress(t *testing.T) {
 		"mapped.example":   addrs("::ffff:127.0.0.1"),
 		"nat64.example":    addrs("64:ff9b::a00:1"),
 		"link.example":     addrs("fe80::1"),
+		"feeds.intranet":   addrs("10.20.30.41"),
 	}
 	// inside is what only this machine's network should see.
 	inside := serve(t, func(w http.ResponseWriter, r *http.Request) {
@@ -88,7 +89,11 @@ func TestRedirectToLocalAddress(t *testing.T) {
 		{"public to unspecified", "news.example", "http://0.0.0.0:" + in + "/feed", false},
 		{"public to public", "news.example", "http://cdn.example:" + in + "/feed", true},
 		{"loopback to private", "127.0.0.1", "http://intranet.example:" + in + "/feed", true},
-		{"private to loopback", "intranet.example", "http://127.0.0.1:" + in + "/feed", true},
+		{"local name to loopback", "feeds.intranet", "http://127.0.0.1:" + in + "/feed", true},
+		// Only the configured URL's own words make a source local: a name
+		// whose owner adds a private address to its public one does not.
+		{"name with one private address to loopback", "mixed.example", "http://127.0.0.1:" + in + "/feed", false},
+		{"name on a private address to loopback", "intranet.example", "http://127.0.0.1:" + in + "/feed", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
