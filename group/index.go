@@ -221,7 +221,8 @@ func (x *Index) Stats() IndexStats {
 }
 
 // Expire forgets the reports published before t, which no new report
-// can join any more, and compacts the lists.
+// can join any more, and compacts the lists when they hold more handles
+// of removed reports than of held ones.
 func (x *Index) Expire(t time.Time) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -230,7 +231,7 @@ func (x *Index) Expire(t time.Time) {
 			x.forget(n)
 		}
 	}
-	x.compact()
+	x.compactIfStale()
 }
 
 // compactIfStale compacts the lists once the handles of removed reports

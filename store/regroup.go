@@ -199,7 +199,7 @@ func (w *writer) repoint(c Copy, from, to []byte) error {
 // mergeGroups walks the stories in the order they were published and
 // folds each into an earlier one it is the same news as.
 func (db *DB) mergeGroups(ctx context.Context, cfg group.Config) (int, error) {
-	x := group.NewIndex()
+	x := group.NewLimitedIndex(db.grouping.indexLimits())
 	var after []byte // the time key of the last story done
 	return db.inBatches(ctx, func(w *writer) (int, bool, error) {
 		merged := 0
@@ -213,7 +213,12 @@ func (db *DB) mergeGroups(ctx context.Context, cfg group.Config) (int, error) {
 			if err != nil {
 				return merged, false, err
 			}
-			x.Expire(it.Published.Add(-cfg.Window))
+			if n == 0 {
+				// Once a batch: Expire walks every report held, and
+				// only frees memory; the comparison itself keeps to
+				// the window.
+				x.Expire(it.Published.Add(-cfg.Window))
+			}
 			id := it.ID
 			if into, ok := x.Find(copySig(&it, 0), cfg, reporter(&it.Copies[0])); ok && into != it.ID {
 				// The story stored first (the lower id) keeps its id and
