@@ -228,6 +228,15 @@ var (
 	categoriesDroppedDesc = prometheus.NewDesc("libyawire_source_categories_dropped_total",
 		"Category tags of a configured source's entries turned away by the caps per entry and per source.",
 		[]string{"source"}, nil)
+	groupReportsDesc = prometheus.NewDesc("libyawire_grouping_index_reports",
+		"Reports the grouping index holds as candidates for new reports of the same news.",
+		nil, nil)
+	groupBytesDesc = prometheus.NewDesc("libyawire_grouping_index_bytes",
+		"What the grouping index's reports take, as estimated against its limits (64 MiB in all, 16 MiB a source).",
+		nil, nil)
+	groupEvictedDesc = prometheus.NewDesc("libyawire_grouping_index_evicted_total",
+		"Reports the grouping index let go of to stay within its limits; their stories are still found by their links.",
+		nil, nil)
 )
 
 func (c storeCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -235,6 +244,9 @@ func (c storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- lastSuccessDesc
 	ch <- failuresDesc
 	ch <- categoriesDroppedDesc
+	ch <- groupReportsDesc
+	ch <- groupBytesDesc
+	ch <- groupEvictedDesc
 }
 
 func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
@@ -248,6 +260,10 @@ func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	ch <- prometheus.MustNewConstMetric(storiesDesc, prometheus.GaugeValue, float64(stories))
+	gs := view.db.GroupIndexStats()
+	ch <- prometheus.MustNewConstMetric(groupReportsDesc, prometheus.GaugeValue, float64(gs.Reports))
+	ch <- prometheus.MustNewConstMetric(groupBytesDesc, prometheus.GaugeValue, float64(gs.Bytes))
+	ch <- prometheus.MustNewConstMetric(groupEvictedDesc, prometheus.CounterValue, float64(gs.Evicted))
 	states, err := view.db.States()
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(lastSuccessDesc, err)

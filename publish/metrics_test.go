@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/libyawire/libyawire/group"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -168,5 +169,32 @@ func TestMetricsKeepsStreaming(t *testing.T) {
 	}
 	if v := value(scrape(t, f), "libyawire_http_requests_total", "route", "POST /api/fetch", "code", "200"); v != 1 {
 		t.Errorf("requests for /api/fetch: got %v, want 1", v)
+	}
+}
+
+// TestGroupingIndexMetrics: what the grouping index holds is on /metrics,
+// as the store counts it.
+func TestGroupingIndexMetrics(t *testing.T) {
+	f := newMetricsFixture(t)
+	cfg := group.DefaultConfig()
+	if err := f.db.SetGrouping(&cfg); err != nil {
+		t.Fatal(err)
+	}
+	stats := f.db.GroupIndexStats()
+	if stats.Reports == 0 {
+		t.Fatal("the index holds no report of the fixture's stories")
+	}
+	got := scrape(t, f)
+	for _, tt := range []struct {
+		name string
+		want float64
+	}{
+		{"libyawire_grouping_index_reports", float64(stats.Reports)},
+		{"libyawire_grouping_index_bytes", float64(stats.Bytes)},
+		{"libyawire_grouping_index_evicted_total", 0},
+	} {
+		if v := value(got, tt.name); v != tt.want {
+			t.Errorf("%s: got %v, want %v", tt.name, v, tt.want)
+		}
 	}
 }
