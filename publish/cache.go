@@ -5,6 +5,8 @@ import (
 	"compress/gzip"
 	"sync"
 	"time"
+
+	"github.com/libyawire/libyawire/store"
 )
 
 // maxCacheEntries bounds the rendered responses kept for one generation.
@@ -78,6 +80,7 @@ type cache struct {
 	gen      uint64
 	feeds    map[string]*rendered // by path and canonical query
 	sources  map[string]sourceInfo
+	tags     []store.TagCount // most stories first, then by slug
 }
 
 func newCache(max, maxBytes int) *cache {
@@ -92,6 +95,7 @@ func (c *cache) sync(gen uint64) {
 		clear(c.feeds)
 		c.bytes = 0
 		c.sources = nil
+		c.tags = nil
 	}
 }
 
@@ -142,6 +146,22 @@ func (c *cache) putSourceInfo(gen uint64, m map[string]sourceInfo) {
 	defer c.mu.Unlock()
 	if gen == c.gen {
 		c.sources = m
+	}
+}
+
+// tagCounts returns the tag counts cached for generation gen, or nil.
+func (c *cache) tagCounts(gen uint64) []store.TagCount {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sync(gen)
+	return c.tags
+}
+
+func (c *cache) putTagCounts(gen uint64, tags []store.TagCount) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen == c.gen {
+		c.tags = tags
 	}
 }
 

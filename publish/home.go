@@ -477,13 +477,15 @@ func echoText(s string) string {
 // most stories first, homeTagsPage a page, with links to the pages before
 // and after it.
 func (s *server) addTags(d *homePage, page int) error {
-	counts, err := s.db.Tags()
+	counts, err := s.tagCounts(s.db.Generation())
 	if err != nil {
 		return fmt.Errorf("read tag counts: %w", err)
 	}
-	slices.SortFunc(counts, func(a, b store.TagCount) int {
-		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Slug, b.Slug))
-	})
+	// The rules' tags that no story carries come last; the page leaves
+	// them out.
+	for len(counts) > 0 && counts[len(counts)-1].Count == 0 {
+		counts = counts[:len(counts)-1]
+	}
 	d.TagsTotal = len(counts)
 	start := min((page-1)*homeTagsPage, len(counts))
 	end := min(start+homeTagsPage, len(counts))

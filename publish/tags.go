@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/libyawire/libyawire/store"
 )
 
 // tagInfo is one tag in /api/tags.
@@ -34,40 +36,58 @@ func handleTags(s *server) http.Handler {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		counts, err := s.db.Tags()
+		counts, err := s.tagCounts(s.db.Generation())
 		if err != nil {
 			s.logger.Error("read tag counts", "err", err)
 			http.Error(w, "The tags could not be read; the server log says why.", http.StatusInternalServerError)
 			return
 		}
-		list := make([]tagInfo, 0, len(counts)+len(s.opts.TagTitles))
-		seen := make(map[string]bool, len(counts))
-		for _, tc := range counts {
-			list = append(list, tagInfo{Slug: tc.Slug, Title: s.tagTitle(tc.Slug), Count: tc.Count})
-			seen[tc.Slug] = true
-		}
-		for slug := range s.opts.TagTitles {
-			if !seen[slug] {
-				list = append(list, tagInfo{Slug: slug, Title: s.tagTitle(slug)})
-			}
-		}
-		slices.SortFunc(list, func(a, b tagInfo) int {
-			return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Slug, b.Slug))
-		})
-		start := min((page-1)*apiTagsPage, len(list))
-		end := min(start+apiTagsPage, len(list))
+		start := min((page-1)*apiTagsPage, len(counts))
+		end := min(start+apiTagsPage, len(counts))
 		var links []string
 		if page > 1 {
-			links = append(links, fmt.Sprintf(`<%s/api/tags?page=%d>; rel="prev"`, s.base, min(page-1, lastPage(len(list), apiTagsPage))))
+			links = append(links, fmt.Sprintf(`<%s/api/tags?page=%d>; rel="prev"`, s.base, min(page-1, lastPage(len(counts), apiTagsPage))))
 		}
-		if end < len(list) {
+		if end < len(counts) {
 			links = append(links, fmt.Sprintf(`<%s/api/tags?page=%d>; rel="next"`, s.base, page+1))
 		}
 		if links != nil {
 			w.Header().Set("Link", strings.Join(links, ", "))
 		}
-		writeJSON(w, list[start:end], s.logger)
+		list := make([]tagInfo, end-start)
+		for i, tc := range counts[start:end] {
+			list[i] = tagInfo{Slug: tc.Slug, Title: s.tagTitle(tc.Slug), Count: tc.Count}
+		}
+		writeJSON(w, list, s.logger)
 	})
+}
+
+// tagCounts returns the tags that a story carries or a rule defines (with
+// a count of 0), most stories first, then by slug, as of generation gen:
+// read and sorted once a generation, so that each page of /api/tags or of
+// the page's tags costs only its own tags.
+func (s *server) tagCounts(gen uint64) ([]store.TagCount, error) {
+	if tags := s.cache.tagCounts(gen); tags != nil {
+		return tags, nil
+	}
+	counts, err := s.db.Tags()
+	if err != nil {
+		return nil, err
+	}
+	seen := make(map[string]bool, len(counts))
+	for _, tc := range counts {
+		seen[tc.Slug] = true
+	}
+	for slug := range s.opts.TagTitles {
+		if !seen[slug] {
+			counts = append(counts, store.TagCount{Slug: slug})
+		}
+	}
+	slices.SortFunc(counts, func(a, b store.TagCount) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Slug, b.Slug))
+	})
+	s.cache.putTagCounts(gen, counts)
+	return counts, nil
 }
 
 // maxPageNumber bounds a page number, far past any last page.
