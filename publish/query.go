@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/libyawire/libyawire/store"
+	"github.com/libyawire/libyawire/tag"
 )
 
 const (
@@ -18,10 +19,10 @@ const (
 	maxQ      = 256 // bytes in q, UTF-8 encoded, spaces collapsed
 
 	// maxSlug is the longest a tag made from a feed's category can be, in
-	// characters (tag.Slug's bound). The server's bound on a tag, notag or
-	// source value is this or its longest configured slug, if longer: a
-	// longer value names nothing that can exist.
-	maxSlug = 64
+	// characters. The server's bound on a tag, notag or source value is
+	// this or its longest configured slug, if longer: a longer value names
+	// nothing that can exist.
+	maxSlug = tag.MaxSlug
 )
 
 // filter is a feed request's query parameters, checked and normalised:

@@ -257,8 +257,11 @@ func (tk *tokenizer) follows(i int, words []string) bool {
 	return true
 }
 
+// MaxSlug is the most characters a tag that Slug makes has.
+const MaxSlug = 64
+
 // Slug turns a category into a tag: folded, with its words joined by
-// hyphens, at most 64 letters. "Oil & Gas" becomes "oil-gas"; "أخبار ليبيا"
+// hyphens, at most MaxSlug characters. "Oil & Gas" becomes "oil-gas"; "أخبار ليبيا"
 // becomes "اخبار-ليبيا".
 func Slug(s string) string {
 	words := Words(s)
@@ -266,7 +269,7 @@ func Slug(s string) string {
 	n := 0
 	for _, w := range words {
 		for i, r := range w {
-			if n == 64 {
+			if n == MaxSlug {
 				return strings.TrimRight(b.String(), "-")
 			}
 			if i == 0 && b.Len() > 0 {
