@@ -26,11 +26,6 @@ var ErrNotFound = errors.New("not found")
 // Compact when another process holds the database file.
 var ErrLocked = errors.New("another process holds the database (is libyawire already running?)")
 
-// batchDelay is how long a write waits for others to share its commit. A
-// commit with fsync costs about 1.5 ms on an SSD; sharing it is what lets
-// concurrent fetches store more than one feed per fsync.
-const batchDelay = 2 * time.Millisecond
-
 // schemaVersion is written to meta on creation. Open migrates a database
 // of an older version (see migrate) and refuses newer ones.
 const schemaVersion = "2"
@@ -107,9 +102,7 @@ func Open(path string, opts *Options) (*DB, error) {
 	if err != nil {
 		return nil, withPath("open", path, err)
 	}
-	// Feeds that finish within batchDelay of each other share a commit.
-	bdb.MaxBatchDelay = batchDelay
-	db := &DB{bolt: boltDB{DB: bdb, path: path, broken: new(atomic.Pointer[FileError])}, path: path, now: opts.Now, pending: map[string]SourceState{}}
+	db := &DB{bolt: boltDB{DB: bdb, path: path, broken: new(atomic.Pointer[FileError]), group: new(groupCommit)}, path: path, now: opts.Now, pending: map[string]SourceState{}}
 	if db.now == nil {
 		db.now = time.Now
 	}

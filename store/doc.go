@@ -83,9 +83,14 @@
 // stories it returns, so that one matching nothing never reads every story.
 //
 // Each fetched feed is written in one transaction, never item by item.
-// Feeds that finish at the same moment may share a commit (bbolt's Batch),
-// so that one fsync serves several of them; if a shared commit fails, each
-// feed is written again alone, so one bad feed never takes others with it.
+// Feeds that finish at the same moment share a commit, so that one fsync
+// serves several of them: the first to find no commit running writes
+// every feed waiting (at most 1,000) in one transaction, in its own
+// goroutine, while those that arrive meanwhile wait for the next. If a
+// shared commit fails, or one feed's writes fail in it, each feed (or the
+// one) is written again alone, so one bad feed never takes others with
+// it. (bbolt's Batch would commit in a goroutine of its own, where damage
+// found as it commits would end the process.)
 //
 // # Retention
 //

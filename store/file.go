@@ -184,11 +184,16 @@ func checkFile(path string, init bool) error {
 type boltDB struct {
 	*bolt.DB
 	path string
-	// broken is set when a write transaction panicked: bbolt may then hold
-	// its write lock for good (its rollback rereads the freelist, which can
-	// panic again), so later writes, and Close, return it at once rather
-	// than wait for the lock. Nil for a file opened only to read.
+	// broken is set when bbolt panicked as a write transaction committed
+	// or rolled back: it may then hold its write lock for good (its
+	// rollback rereads the freelist, which can panic again), so later
+	// writes, and Close, return it at once rather than wait for the lock.
+	// A panic in a transaction's fn breaks nothing: bbolt rolls back as
+	// for an error. Nil for a file opened only to read.
 	broken *atomic.Pointer[FileError]
+	// group lets writes share a commit (see Batch). Nil for a file opened
+	// only to read.
+	group *groupCommit
 }
 
 func (b boltDB) View(fn func(*bolt.Tx) error) (err error) {
@@ -201,25 +206,24 @@ func (b boltDB) Update(fn func(*bolt.Tx) error) (err error) {
 		return fe
 	}
 	defer b.recoverDamage(&err, true)()
-	return b.recordError(b.DB.Update(fn))
+	return b.recordError(b.DB.Update(func(tx *bolt.Tx) error { return b.safely(fn, tx) }))
 }
 
-// Batch is bbolt's Batch. bbolt runs a batch in a goroutine of its own,
-// where a panic or a fault would end the process: there a fault is made a
-// panic too, which bbolt catches in fn, and then runs fn again alone, in
-// the caller, where recoverDamage sees it. (A page that decodes wrong only
-// once fn has returned, as the batch commits, is beyond reach; fn has read
-// the pages a commit writes.)
-func (b boltDB) Batch(fn func(*bolt.Tx) error) (err error) {
-	if fe := b.brokenBy(); fe != nil {
-		return fe
-	}
-	defer b.recoverDamage(&err, true)()
-	return b.recordError(b.DB.Batch(func(tx *bolt.Tx) error {
-		// In the caller's goroutine, recoverDamage restores the setting.
-		debug.SetPanicOnFault(true)
-		return fn(tx)
-	}))
+// safely calls fn, and returns a *FileError where it panics (as bbolt
+// does on a page that does not decode) or faults. The caller must have
+// made faults panics (recoverDamage).
+func (b boltDB) safely(fn func(*bolt.Tx) error, tx *bolt.Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = b.panicked(p)
+		}
+	}()
+	return fn(tx)
+}
+
+// panicked returns the *FileError for a panic or fault in bbolt.
+func (b boltDB) panicked(p any) *FileError {
+	return damaged(b.path, fmt.Sprintf("a page does not decode (%v)", p), fmt.Errorf("%v", p))
 }
 
 // brokenBy returns what broke the database for writing, or nil.
@@ -238,7 +242,7 @@ func (b boltDB) recoverDamage(err *error, write bool) func() {
 	return func() {
 		debug.SetPanicOnFault(old)
 		if p := recover(); p != nil {
-			fe := damaged(b.path, fmt.Sprintf("a page does not decode (%v)", p), fmt.Errorf("%v", p))
+			fe := b.panicked(p)
 			if write && b.broken != nil {
 				b.broken.CompareAndSwap(nil, fe)
 			}

@@ -142,8 +142,8 @@ func (db *DB) ingest(source string, items []Item, sigs []*group.Sig, st *SourceS
 	var grouped []filed // reports filed for grouping, to take back on failure
 	// Batch runs this feed's writes in one transaction, which it may share
 	// with feeds that other goroutines ingest at the same moment: one fsync
-	// for several feeds. If the shared transaction fails, bbolt runs each
-	// feed again in a transaction of its own, so fn must start afresh.
+	// for several feeds. If the shared transaction fails, each feed is
+	// written again in a transaction of its own, so fn must start afresh.
 	err := db.bolt.Batch(func(tx *bolt.Tx) error {
 		res = Result{}
 		unfile(grouped) // a run before this one failed
