@@ -78,7 +78,8 @@ func (db *DB) Ingest(source string, items []Item, st SourceState) (Result, error
 	now := db.now().UTC().Truncate(time.Second)
 	sigs := db.groupSigs(items, now)
 	for len(items) > MaxItemsPerTx {
-		res, err := db.ingest(source, items[:MaxItemsPerTx], sigs[:min(len(sigs), MaxItemsPerTx)], nil, total, nil, now)
+		res, err := db.ingest(batch{source: source, items: items[:MaxItemsPerTx],
+			sigs: sigs[:min(len(sigs), MaxItemsPerTx)], before: total, now: now})
 		total = total.add(res)
 		if err != nil {
 			return total, err
@@ -86,8 +87,26 @@ func (db *DB) Ingest(source string, items []Item, st SourceState) (Result, error
 		items = items[MaxItemsPerTx:]
 		sigs = sigs[min(len(sigs), MaxItemsPerTx):]
 	}
-	res, err := db.ingest(source, items, sigs, &st, total, feed, now)
+	res, err := db.ingest(batch{source: source, items: items, sigs: sigs, before: total, now: now,
+		state: &st, feed: feed})
 	return total.add(res), err
+}
+
+// batch is what one ingest transaction stores: a run of one feed's items
+// and, with the feed's last run, the source's state.
+type batch struct {
+	source string
+	items  []Item
+	sigs   []*group.Sig // the items' group signatures; nil when none were made
+	before Result       // what earlier transactions of the same feed did
+	now    time.Time    // the fetch's time, to the second
+
+	// state is the source's state after the fetch, to be written with
+	// this run; nil for every run but the last.
+	state *SourceState
+	// feed is the whole feed, whose items keep their tombstones; only
+	// with state.
+	feed []Item
 }
 
 // faceGrace is how long after a story was first stored an earlier report
@@ -133,10 +152,9 @@ func firstOfEach(items []Item) ([]Item, int) {
 	return out, len(items) - len(out)
 }
 
-// ingest stores items in one transaction and, when st is not nil, the
-// source's state and the tombstones that feed, the whole feed, still
-// needs; before is what earlier transactions of the same feed did.
-func (db *DB) ingest(source string, items []Item, sigs []*group.Sig, st *SourceState, before Result, feed []Item, now time.Time) (Result, error) {
+// ingest stores b's items in one transaction and, with b.state, the
+// source's state and the tombstones that b.feed still needs.
+func (db *DB) ingest(b batch) (Result, error) {
 	pending := db.pendingSnapshot()
 	var res Result
 	var grouped []filed // reports filed for grouping, to take back on failure
@@ -147,64 +165,70 @@ func (db *DB) ingest(source string, items []Item, sigs []*group.Sig, st *SourceS
 	err := db.bolt.Batch(func(tx *bolt.Tx) error {
 		res = Result{}
 		unfile(grouped) // a run before this one failed
-		w := newWriter(tx, source, now)
+		w := newWriter(tx, b.source, b.now)
 		w.group = &db.grouping
 		defer func() { grouped = w.filed }()
-		for i := range items {
+		for i := range b.items {
 			w.sig = nil
-			if sigs != nil {
-				w.sig = sigs[i]
+			if b.sigs != nil {
+				w.sig = b.sigs[i]
 			}
-			if err := w.put(&items[i], &res); err != nil {
-				return fmt.Errorf("item %q: %w", items[i].Title, err)
+			if err := w.put(&b.items[i], &res); err != nil {
+				return fmt.Errorf("item %q: %w", b.items[i].Title, err)
 			}
 		}
 		if res.changed() {
-			if err := markChanged(tx, now); err != nil {
+			if err := markChanged(tx, b.now); err != nil {
 				return err
 			}
 		}
-		if st == nil {
+		if b.state == nil {
 			return nil
 		}
-		if err := w.forgetUnlisted(feed); err != nil {
+		if err := w.forgetUnlisted(b.feed); err != nil {
 			return fmt.Errorf("tombstones: %w", err)
 		}
-		sources := tx.Bucket(bucketSources)
-		var prev SourceState
-		if p, ok := pending[source]; ok {
-			prev = p
-		} else if v := sources.Get([]byte(source)); v != nil {
-			if err := json.Unmarshal(v, &prev); err != nil {
-				return fmt.Errorf("source state: %w", err)
-			}
-		}
-		all := before.add(res)
-		state := *st
-		state.Name = source
-		state.Items = prev.Items + all.New + all.Merged
-		state.New = all.New
-		for name, p := range pending {
-			if name == source {
-				continue
-			}
-			if err := putJSON(sources, []byte(name), p); err != nil {
-				return err
-			}
-		}
-		return putJSON(sources, []byte(source), state)
+		return writeStates(tx, b, b.before.add(res), pending)
 	})
 	if err != nil {
 		unfile(grouped)
-		return res, fmt.Errorf("store %s: %w", source, err)
+		return res, fmt.Errorf("store %s: %w", b.source, err)
 	}
-	if st != nil {
+	if b.state != nil {
 		db.forgetWritten(pending)
 	}
 	if res.changed() {
-		db.noteChanged(now)
+		db.noteChanged(b.now)
 	}
 	return res, nil
+}
+
+// writeStates writes the source's state after its feed's last batch, with
+// its counts brought up to date by all, what the whole feed did, and the
+// states held back by SetState, pending.
+func writeStates(tx *bolt.Tx, b batch, all Result, pending map[string]SourceState) error {
+	sources := tx.Bucket(bucketSources)
+	var prev SourceState
+	if p, ok := pending[b.source]; ok {
+		prev = p
+	} else if v := sources.Get([]byte(b.source)); v != nil {
+		if err := json.Unmarshal(v, &prev); err != nil {
+			return fmt.Errorf("source state: %w", err)
+		}
+	}
+	state := *b.state
+	state.Name = b.source
+	state.Items = prev.Items + all.New + all.Merged
+	state.New = all.New
+	for name, p := range pending {
+		if name == b.source {
+			continue
+		}
+		if err := putJSON(sources, []byte(name), p); err != nil {
+			return err
+		}
+	}
+	return putJSON(sources, []byte(b.source), state)
 }
 
 // pendingSnapshot copies the state held back by SetState.
