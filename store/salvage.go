@@ -164,74 +164,106 @@ func (s *salvager) finish() error {
 		return err
 	}
 	return s.db.bolt.Update(func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bucketMeta)
-		for k, v := range s.meta {
-			if k != "version" {
-				if err := meta.Put([]byte(k), v); err != nil {
-					return err
-				}
-			}
-		}
-		for k, v := range s.sources {
-			if err := tx.Bucket(bucketSources).Put([]byte(k), v); err != nil {
+		for _, put := range []func(*bolt.Tx) error{s.putMeta, s.putSources, s.putLinks, s.putKeys, putStoryKeys} {
+			if err := put(tx); err != nil {
 				return err
 			}
 		}
-		for k, v := range s.links {
-			if s.saved[idOf(v)] {
-				if err := tx.Bucket(bucketLinks).Put([]byte(k), v); err != nil {
-					return err
-				}
+		return nil
+	})
+}
+
+// putMeta copies the old file's meta, but for its version: the new
+// database has its own.
+func (s *salvager) putMeta(tx *bolt.Tx) error {
+	meta := tx.Bucket(bucketMeta)
+	for k, v := range s.meta {
+		if k != "version" {
+			if err := meta.Put([]byte(k), v); err != nil {
+				return err
 			}
 		}
-		gone := map[[2]string]bool{}
-		for _, g := range s.gone {
-			gone[g] = true
+	}
+	return nil
+}
+
+// putSources copies the source states that decode.
+func (s *salvager) putSources(tx *bolt.Tx) error {
+	for k, v := range s.sources {
+		if err := tx.Bucket(bucketSources).Put([]byte(k), v); err != nil {
+			return err
 		}
-		for sk, v := range s.keys {
-			if !s.saved[idOf(v)] && !gone[sk] {
-				continue
+	}
+	return nil
+}
+
+// putLinks copies the links of the stories copied.
+func (s *salvager) putLinks(tx *bolt.Tx) error {
+	for k, v := range s.links {
+		if s.saved[idOf(v)] {
+			if err := tx.Bucket(bucketLinks).Put([]byte(k), v); err != nil {
+				return err
 			}
-			b, err := tx.Bucket(bucketKeys).CreateBucketIfNotExists([]byte(sk[0]))
+		}
+	}
+	return nil
+}
+
+// putKeys copies the item keys of the stories copied, and those marked
+// gone with their tombstones.
+func (s *salvager) putKeys(tx *bolt.Tx) error {
+	gone := map[[2]string]bool{}
+	for _, g := range s.gone {
+		gone[g] = true
+	}
+	for sk, v := range s.keys {
+		if !s.saved[idOf(v)] && !gone[sk] {
+			continue
+		}
+		b, err := tx.Bucket(bucketKeys).CreateBucketIfNotExists([]byte(sk[0]))
+		if err != nil {
+			return err
+		}
+		if err := b.Put([]byte(sk[1]), v); err != nil {
+			return err
+		}
+		if gone[sk] {
+			g, err := tx.Bucket(bucketGone).CreateBucketIfNotExists([]byte(sk[0]))
 			if err != nil {
 				return err
 			}
-			if err := b.Put([]byte(sk[1]), v); err != nil {
+			if err := g.Put([]byte(sk[1]), nil); err != nil {
 				return err
-			}
-			if gone[sk] {
-				g, err := tx.Bucket(bucketGone).CreateBucketIfNotExists([]byte(sk[0]))
-				if err != nil {
-					return err
-				}
-				if err := g.Put([]byte(sk[1]), nil); err != nil {
-					return err
-				}
 			}
 		}
-		// Each copy's key names its story, whether or not keys/<name> could
-		// be read; so does the story's link.
-		return tx.Bucket(bucketStories).ForEach(func(k, v []byte) error {
-			var it Item
-			if err := json.Unmarshal(v, &it); err != nil {
+	}
+	return nil
+}
+
+// putStoryKeys makes each copy's key name its story, whether or not
+// keys/<name> could be read; so does the story's link, unless another
+// story has it.
+func putStoryKeys(tx *bolt.Tx) error {
+	return tx.Bucket(bucketStories).ForEach(func(k, v []byte) error {
+		var it Item
+		if err := json.Unmarshal(v, &it); err != nil {
+			return err
+		}
+		for _, c := range it.Copies {
+			b, err := tx.Bucket(bucketKeys).CreateBucketIfNotExists([]byte(c.Source))
+			if err != nil {
 				return err
 			}
-			for _, c := range it.Copies {
-				b, err := tx.Bucket(bucketKeys).CreateBucketIfNotExists([]byte(c.Source))
-				if err != nil {
-					return err
-				}
-				if err := b.Put([]byte(c.Key), k); err != nil {
-					return err
-				}
+			if err := b.Put([]byte(c.Key), k); err != nil {
+				return err
 			}
-			if canon := CanonicalLink(it.Link); canon != "" && tx.Bucket(bucketLinks).Get([]byte(canon)) == nil {
-				if err := tx.Bucket(bucketLinks).Put([]byte(canon), k); err != nil {
-					return err
-				}
+		}
+		if canon := CanonicalLink(it.Link); canon != "" && tx.Bucket(bucketLinks).Get([]byte(canon)) == nil {
+			if err := tx.Bucket(bucketLinks).Put([]byte(canon), k); err != nil {
+				return err
 			}
-			return nil
-		})
+		}
+		return nil
 	})
 }
 
