@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
+	"time"
 )
 
 // maxKeyText is the longest text from a feed (a GUID, a canonical link)
@@ -72,4 +73,22 @@ func langKeys(lang string) []string {
 		return []string{k}
 	}
 	return nil
+}
+
+// itemKey names an item within its source: its GUID, else its link's key
+// (linkKey), else a hash of its title and date (and, for an item without a
+// title, of its text). A GUID longer than maxKeyText is hashed.
+func itemKey(in *Item, link string) string {
+	switch {
+	case in.GUID != "":
+		return keyText("g:", in.GUID)
+	case link != "":
+		return "l:" + link
+	}
+	text := in.Title + "\n" + in.Published.UTC().Format(time.RFC3339)
+	if in.Title == "" {
+		text += "\n" + in.Summary + "\n" + in.Content
+	}
+	h := sha256.Sum256([]byte(text))
+	return "h:" + hex.EncodeToString(h[:16])
 }

@@ -1,15 +1,11 @@
 package store
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
-	"slices"
-	"strings"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -164,399 +160,105 @@ func (s *salvager) finish() error {
 		return err
 	}
 	return s.db.bolt.Update(func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bucketMeta)
-		for k, v := range s.meta {
-			if k != "version" {
-				if err := meta.Put([]byte(k), v); err != nil {
-					return err
-				}
-			}
-		}
-		for k, v := range s.sources {
-			if err := tx.Bucket(bucketSources).Put([]byte(k), v); err != nil {
+		for _, put := range []func(*bolt.Tx) error{s.putMeta, s.putSources, s.putLinks, s.putKeys, putStoryKeys} {
+			if err := put(tx); err != nil {
 				return err
 			}
 		}
-		for k, v := range s.links {
-			if s.saved[idOf(v)] {
-				if err := tx.Bucket(bucketLinks).Put([]byte(k), v); err != nil {
-					return err
-				}
+		return nil
+	})
+}
+
+// putMeta copies the old file's meta, but for its version: the new
+// database has its own.
+func (s *salvager) putMeta(tx *bolt.Tx) error {
+	meta := tx.Bucket(bucketMeta)
+	for k, v := range s.meta {
+		if k != "version" {
+			if err := meta.Put([]byte(k), v); err != nil {
+				return err
 			}
 		}
-		gone := map[[2]string]bool{}
-		for _, g := range s.gone {
-			gone[g] = true
+	}
+	return nil
+}
+
+// putSources copies the source states that decode.
+func (s *salvager) putSources(tx *bolt.Tx) error {
+	for k, v := range s.sources {
+		if err := tx.Bucket(bucketSources).Put([]byte(k), v); err != nil {
+			return err
 		}
-		for sk, v := range s.keys {
-			if !s.saved[idOf(v)] && !gone[sk] {
-				continue
+	}
+	return nil
+}
+
+// putLinks copies the links of the stories copied.
+func (s *salvager) putLinks(tx *bolt.Tx) error {
+	for k, v := range s.links {
+		if s.saved[idOf(v)] {
+			if err := tx.Bucket(bucketLinks).Put([]byte(k), v); err != nil {
+				return err
 			}
-			b, err := tx.Bucket(bucketKeys).CreateBucketIfNotExists([]byte(sk[0]))
+		}
+	}
+	return nil
+}
+
+// putKeys copies the item keys of the stories copied, and those marked
+// gone with their tombstones.
+func (s *salvager) putKeys(tx *bolt.Tx) error {
+	gone := map[[2]string]bool{}
+	for _, g := range s.gone {
+		gone[g] = true
+	}
+	for sk, v := range s.keys {
+		if !s.saved[idOf(v)] && !gone[sk] {
+			continue
+		}
+		b, err := tx.Bucket(bucketKeys).CreateBucketIfNotExists([]byte(sk[0]))
+		if err != nil {
+			return err
+		}
+		if err := b.Put([]byte(sk[1]), v); err != nil {
+			return err
+		}
+		if gone[sk] {
+			g, err := tx.Bucket(bucketGone).CreateBucketIfNotExists([]byte(sk[0]))
 			if err != nil {
 				return err
 			}
-			if err := b.Put([]byte(sk[1]), v); err != nil {
+			if err := g.Put([]byte(sk[1]), nil); err != nil {
 				return err
-			}
-			if gone[sk] {
-				g, err := tx.Bucket(bucketGone).CreateBucketIfNotExists([]byte(sk[0]))
-				if err != nil {
-					return err
-				}
-				if err := g.Put([]byte(sk[1]), nil); err != nil {
-					return err
-				}
 			}
 		}
-		// Each copy's key names its story, whether or not keys/<name> could
-		// be read; so does the story's link.
-		return tx.Bucket(bucketStories).ForEach(func(k, v []byte) error {
-			var it Item
-			if err := json.Unmarshal(v, &it); err != nil {
-				return err
-			}
-			for _, c := range it.Copies {
-				b, err := tx.Bucket(bucketKeys).CreateBucketIfNotExists([]byte(c.Source))
-				if err != nil {
-					return err
-				}
-				if err := b.Put([]byte(c.Key), k); err != nil {
-					return err
-				}
-			}
-			if canon := CanonicalLink(it.Link); canon != "" && tx.Bucket(bucketLinks).Get([]byte(canon)) == nil {
-				if err := tx.Bucket(bucketLinks).Put([]byte(canon), k); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-	})
+	}
+	return nil
 }
 
-// scanFile reads the file at path page by page and reports what it found;
-// with s, it hands s what it can read.
-func scanFile(path string, s *salvager) (*FileReport, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("check %s: %w", path, err)
-	}
-	defer f.Close()
-	// A file being written would look damaged.
-	if err := lockShared(f); err != nil {
-		return nil, fmt.Errorf("check %s: %w", path, err)
-	}
-	info, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("check %s: %w", path, err)
-	}
-	if info.Size() == 0 {
-		return nil, checkFile(path, false)
-	}
-	m, err := fileMeta(path, f, info.Size())
-	if err != nil {
-		return nil, err
-	}
-	p := &pages{f: f, size: info.Size(), pageSize: int64(m.pageSize), high: m.pgid, r: &FileReport{}}
-	if want := int64(m.pgid) * int64(m.pageSize); info.Size() < want {
-		p.r.damage("the file is %d bytes, its header says %d: it was cut short", info.Size(), want)
-	}
-	counted := -1
-	top := map[string]*bucketRef{}
-	p.walk(m.root, nil, "", func(k, v []byte, ref *bucketRef) {
-		if ref != nil {
-			top[string(k)] = ref
-		}
-	})
-	for _, name := range allBuckets {
-		if top[string(name)] == nil {
-			p.r.damage("bucket %s cannot be read", name)
-		}
-	}
-	each := func(name []byte, fn func(k, v []byte, ref *bucketRef)) {
-		if ref := top[string(name)]; ref != nil {
-			p.walk(ref.root, ref.inline, string(name), fn)
-		}
-	}
-	nested := func(name []byte, fn func(sub string, k, v []byte)) {
-		each(name, func(sub, _ []byte, ref *bucketRef) {
-			if ref != nil {
-				p.walk(ref.root, ref.inline, string(name)+"/"+string(sub), func(k, v []byte, _ *bucketRef) { fn(string(sub), k, v) })
-			}
-		})
-	}
-	var werr error
-	if ref := top[string(bucketStories)]; ref != nil && s != nil {
-		s.maxID = ref.sequence
-	} else if ref == nil {
-		p.r.SequenceLost = true
-	}
-	seen := map[uint64]bool{}
-	each(bucketStories, func(k, v []byte, _ *bucketRef) {
-		seen[idOf(k)] = true
+// putStoryKeys makes each copy's key name its story, whether or not
+// keys/<name> could be read; so does the story's link, unless another
+// story has it.
+func putStoryKeys(tx *bolt.Tx) error {
+	return tx.Bucket(bucketStories).ForEach(func(k, v []byte) error {
 		var it Item
-		if err := json.Unmarshal(v, &it); err != nil || len(k) != 8 || it.ID != idOf(k) {
-			p.r.damage("story %d: its record does not decode (%v)", idOf(k), err)
-			p.r.Lost++
-			return
+		if err := json.Unmarshal(v, &it); err != nil {
+			return err
 		}
-		p.r.Stories++
-		if s != nil && werr == nil {
-			werr = s.story(it)
-		}
-	})
-	if p.r.Damaged() {
-		// Stories beneath a page that was lost may still be on theirs.
-		found := map[uint64]Item{}
-		p.leaves(func(k, v []byte) {
-			var it Item
-			if len(k) != 8 || seen[idOf(k)] || json.Unmarshal(v, &it) != nil || it.ID != idOf(k) || len(it.Copies) == 0 {
-				return
+		for _, c := range it.Copies {
+			b, err := tx.Bucket(bucketKeys).CreateBucketIfNotExists([]byte(c.Source))
+			if err != nil {
+				return err
 			}
-			// A page bbolt freed holds an older version: the newest wins.
-			if old, ok := found[it.ID]; !ok || it.Modified.After(old.Modified) {
-				found[it.ID] = it
-			}
-		})
-		for _, id := range slices.Sorted(maps.Keys(found)) {
-			p.r.Stories++
-			p.r.Scanned++
-			if s != nil && werr == nil {
-				werr = s.story(found[id])
+			if err := b.Put([]byte(c.Key), k); err != nil {
+				return err
 			}
 		}
-	}
-	each(bucketCounts, func(k, v []byte, _ *bucketRef) {
-		if string(k) == string(countStories) && len(v) == 8 {
-			counted = int(binary.BigEndian.Uint64(v))
-		}
-	})
-	// Stories beneath a page that does not decode are not seen at all: the
-	// count says how many there were.
-	if unseen := counted - p.r.Stories - p.r.Lost; unseen > 0 {
-		p.r.Lost += unseen
-	}
-	each(bucketSources, func(k, v []byte, _ *bucketRef) {
-		var st SourceState
-		if err := json.Unmarshal(v, &st); err != nil {
-			p.r.damage("source %s: its state does not decode (%v)", k, err)
-			return
-		}
-		p.r.Sources++
-		if s != nil {
-			s.sources = setKey(s.sources, string(k), v)
-		}
-	})
-	if s != nil {
-		each(bucketMeta, func(k, v []byte, _ *bucketRef) { s.meta = setKey(s.meta, string(k), v) })
-		each(bucketLinks, func(k, v []byte, _ *bucketRef) {
-			s.links = setKey(s.links, string(k), v)
-			s.maxID = max(s.maxID, idOf(v))
-		})
-		s.keys = map[[2]string][]byte{}
-		nested(bucketKeys, func(sub string, k, v []byte) {
-			s.keys[[2]string{sub, string(k)}] = v
-			s.maxID = max(s.maxID, idOf(v))
-		})
-		nested(bucketGone, func(sub string, k, _ []byte) { s.gone = append(s.gone, [2]string{sub, string(k)}) })
-		if werr != nil {
-			return nil, werr
-		}
-		if err := s.finish(); err != nil {
-			return nil, err
-		}
-		// Past every id the old file gave out.
-		err := s.db.bolt.Update(func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketStories).SetSequence(s.maxID)
-		})
-		if err != nil {
-			return nil, err
-		}
-	} else {
-		// The indexes are read too, for the damage they may hide.
-		for _, name := range allBuckets {
-			switch string(name) {
-			case string(bucketStories), string(bucketCounts), string(bucketSources):
-			case string(bucketTags), string(bucketBySource), string(bucketKeys), string(bucketGone):
-				nested(name, func(string, []byte, []byte) {})
-			default:
-				each(name, func([]byte, []byte, *bucketRef) {})
+		if canon := CanonicalLink(it.Link); canon != "" && tx.Bucket(bucketLinks).Get([]byte(canon)) == nil {
+			if err := tx.Bucket(bucketLinks).Put([]byte(canon), k); err != nil {
+				return err
 			}
 		}
-	}
-	return p.r, nil
-}
-
-func setKey(m map[string][]byte, k string, v []byte) map[string][]byte {
-	if m == nil {
-		m = map[string][]byte{}
-	}
-	m[k] = v
-	return m
-}
-
-// problemsError is Verify's error for problems, or nil for none.
-func problemsError(problems []string) error {
-	if len(problems) == 0 {
 		return nil
-	}
-	more := ""
-	if len(problems) > maxProblems {
-		more = fmt.Sprintf("\n(and %d more)", len(problems)-maxProblems)
-		problems = problems[:maxProblems]
-	}
-	return fmt.Errorf("verify: %d inconsistencies:\n%s%s", len(problems), strings.Join(problems, "\n"), more)
-}
-
-// pages reads a bbolt file's pages with every offset checked.
-type pages struct {
-	f        *os.File
-	size     int64
-	pageSize int64
-	high     uint64 // the high-water page id
-	r        *FileReport
-	depth    int
-}
-
-// bucketRef is where a bucket's keys are: its root page, or, for a small
-// bucket, the page held inline in its parent's value.
-type bucketRef struct {
-	root     uint64
-	sequence uint64
-	inline   []byte
-}
-
-const (
-	branchPage = 0x01
-	leafPage   = 0x02
-	bucketLeaf = 0x01
-	elemSize   = 16
-	maxDepth   = 64 // deeper than any tree of a file this size: a loop
-)
-
-// leaves calls fn for each key of every leaf page in the file that
-// decodes, whether or not a tree reaches it.
-func (p *pages) leaves(fn func(k, v []byte)) {
-	le := binary.LittleEndian
-	for id := uint64(2); id < p.high; id++ {
-		page, err := p.read(id)
-		if err != nil {
-			continue
-		}
-		id += uint64(len(page))/uint64(p.pageSize) - 1
-		if le.Uint16(page[8:]) != leafPage {
-			continue
-		}
-		count := int(le.Uint16(page[10:]))
-		if pageHeaderSize+count*elemSize > len(page) {
-			continue
-		}
-		for i := range count {
-			e := pageHeaderSize + i*elemSize
-			pos, ksize, vsize := int(le.Uint32(page[e+4:])), int(le.Uint32(page[e+8:])), int(le.Uint32(page[e+12:]))
-			start := e + pos
-			if le.Uint32(page[e:])&bucketLeaf != 0 || start+ksize+vsize > len(page) || start+ksize+vsize < start {
-				continue
-			}
-			fn(page[start:start+ksize], page[start+ksize:start+ksize+vsize])
-		}
-	}
-}
-
-// read returns page id, with its overflow pages, or a description of why
-// it cannot.
-func (p *pages) read(id uint64) ([]byte, error) {
-	if id < 2 || id >= p.high {
-		return nil, fmt.Errorf("page %d is outside the file's %d pages", id, p.high)
-	}
-	off := int64(id) * p.pageSize
-	if off+p.pageSize > p.size {
-		return nil, fmt.Errorf("page %d is past the end of the file", id)
-	}
-	head := make([]byte, pageHeaderSize)
-	if _, err := p.f.ReadAt(head, off); err != nil {
-		return nil, fmt.Errorf("page %d: %w", id, err)
-	}
-	overflow := int64(binary.LittleEndian.Uint32(head[12:]))
-	n := (1 + overflow) * p.pageSize
-	if uint64(id)+uint64(overflow) >= p.high || off+n > p.size {
-		return nil, fmt.Errorf("page %d says it runs %d pages on, past the end of the file", id, overflow)
-	}
-	buf := make([]byte, n)
-	if _, err := p.f.ReadAt(buf, off); err != nil {
-		return nil, fmt.Errorf("page %d: %w", id, err)
-	}
-	if got := binary.LittleEndian.Uint64(buf); got != id {
-		return nil, fmt.Errorf("page %d says it is page %d", id, got)
-	}
-	return buf, nil
-}
-
-// walk calls fn for each key of the bucket at root (or inline, when root
-// is 0) that can be read, in order, with the nested bucket's place for a
-// key that names one; it reports each page it cannot read under name.
-func (p *pages) walk(root uint64, inline []byte, name string, fn func(k, v []byte, ref *bucketRef)) {
-	if name == "" {
-		name = "the root bucket"
-	}
-	var page []byte
-	var err error
-	if root == 0 {
-		page = inline
-		if len(page) < pageHeaderSize {
-			p.r.damage("%s: its inline page is cut short", name)
-			return
-		}
-	} else if page, err = p.read(root); err != nil {
-		p.r.damage("%s: %v", name, err)
-		return
-	}
-	p.depth++
-	defer func() { p.depth-- }()
-	if p.depth > maxDepth {
-		p.r.damage("%s: page %d: its tree loops", name, root)
-		return
-	}
-	le := binary.LittleEndian
-	flags := le.Uint16(page[8:])
-	count := int(le.Uint16(page[10:]))
-	if pageHeaderSize+count*elemSize > len(page) {
-		p.r.damage("%s: page %d: %d elements do not fit it", name, root, count)
-		return
-	}
-	for i := range count {
-		e := pageHeaderSize + i*elemSize
-		switch flags {
-		case branchPage:
-			child := le.Uint64(page[e+8:])
-			p.walk(child, nil, name, fn)
-		case leafPage:
-			eflags := le.Uint32(page[e:])
-			pos, ksize, vsize := int(le.Uint32(page[e+4:])), int(le.Uint32(page[e+8:])), int(le.Uint32(page[e+12:]))
-			start := e + pos
-			if pos < 0 || ksize < 0 || vsize < 0 || start+ksize+vsize > len(page) || start+ksize+vsize < start {
-				p.r.damage("%s: page %d: element %d points outside the page", name, root, i)
-				continue
-			}
-			k := page[start : start+ksize]
-			v := page[start+ksize : start+ksize+vsize]
-			if eflags&bucketLeaf == 0 {
-				fn(k, v, nil)
-				continue
-			}
-			if len(v) < 16 {
-				p.r.damage("%s: page %d: bucket %q: its header is cut short", name, root, k)
-				continue
-			}
-			ref := &bucketRef{root: le.Uint64(v), sequence: le.Uint64(v[8:])}
-			if ref.root == 0 {
-				ref.inline = v[16:]
-			}
-			fn(k, v, ref)
-		default:
-			p.r.damage("%s: page %d does not decode (type %#x)", name, root, flags)
-			return
-		}
-	}
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -47,94 +48,128 @@ func (db *DB) Verify() error {
 // verify recounts every index and count from the stories, compares, and
 // returns what disagrees.
 func verify(tx *bolt.Tx) []string {
-	var problems []string
-	report := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
-
-	timeIndex := map[string]bool{}
-	tags := map[string]map[string]bool{}
-	sources := map[string]map[string]bool{}
-	langs := map[string]map[string]bool{}
-	add := func(index map[string]map[string]bool, name, key string) {
-		if index[name] == nil {
-			index[name] = map[string]bool{}
-		}
-		index[name][key] = true
+	v := &verifier{
+		tx:        tx,
+		timeIndex: map[string]bool{},
+		tags:      map[string]map[string]bool{},
+		sources:   map[string]map[string]bool{},
+		langs:     map[string]map[string]bool{},
 	}
-	summaries := tx.Bucket(bucketSummaries)
-	keys := tx.Bucket(bucketKeys)
-	gone := tx.Bucket(bucketGone)
-	stories := 0
-	err := tx.Bucket(bucketStories).ForEach(func(k, v []byte) error {
-		stories++
-		id := binary.BigEndian.Uint64(k)
-		var it Item
-		if err := json.Unmarshal(v, &it); err != nil {
-			report("story %d: %v", id, err)
-			return nil
-		}
-		if it.ID != id {
-			report("story %d is stored under id %d", it.ID, id)
-		}
-		want, _ := json.Marshal(summaryOf(&it))
-		if got := summaries.Get(k); !bytes.Equal(got, want) {
-			report("story %d: summary %s, want %s", id, got, want)
-		}
-		key := string(timeKey(it.Published, id))
-		timeIndex[key] = true
-		for _, t := range it.Tags {
-			add(tags, t, key)
-		}
-		for _, l := range langKeys(it.Language) {
-			add(langs, l, key)
-		}
-		for _, c := range it.Copies {
-			add(sources, c.Source, key)
-			if got := bucketGet(keys, c.Source, c.Key); !bytes.Equal(got, k) {
-				report("story %d: %s's item key %q names story %d", id, c.Source, c.Key, idOf(got))
-			}
-			if bucketGet(gone, c.Source, c.Key) != nil {
-				report("story %d: %s's item key %q is marked gone", id, c.Source, c.Key)
-			}
-		}
-		if want := unionTags(it.Copies); len(it.Copies) > 0 && !slices.Equal(it.Tags, want) {
-			report("story %d: tags %q, its copies bring %q", id, it.Tags, want)
-		}
+	v.checkStories()
+	v.checkSummaries()
+	v.checkIndexes()
+	v.checkCounts()
+	v.checkGone()
+	v.checkKeys()
+	return v.problems
+}
+
+// verifier checks, in one read transaction, what is kept beside the
+// stories against what the stories say it should be, and collects what
+// disagrees. Each check is a method; verify runs them in order, as the
+// later checks compare with what checkStories recounted.
+type verifier struct {
+	tx       *bolt.Tx
+	problems []string
+
+	// What checkStories recounts from the stories.
+	stories   int                        // how many there are
+	timeIndex map[string]bool            // the time index's keys
+	tags      map[string]map[string]bool // by tag, the tag index's keys
+	sources   map[string]map[string]bool // by source, the source index's keys
+	langs     map[string]map[string]bool // by language key, the language index's keys
+	// What checkIndexes counts, for checkCounts: by counts key, how many
+	// entries the count should say.
+	counts map[string]int
+}
+
+func (v *verifier) report(format string, args ...any) {
+	v.problems = append(v.problems, fmt.Sprintf(format, args...))
+}
+
+// addTo puts key in index's set for name.
+func addTo(index map[string]map[string]bool, name, key string) {
+	if index[name] == nil {
+		index[name] = map[string]bool{}
+	}
+	index[name][key] = true
+}
+
+// checkStories checks each story and recounts the indexes from them.
+func (v *verifier) checkStories() {
+	err := v.tx.Bucket(bucketStories).ForEach(func(k, val []byte) error {
+		v.stories++
+		v.checkStory(k, val)
 		return nil
 	})
 	if err != nil {
-		report("stories: %v", err)
+		v.report("stories: %v", err)
 	}
-	summaries.ForEach(func(k, _ []byte) error {
-		if tx.Bucket(bucketStories).Get(k) == nil {
-			report("summary of story %d, which is missing", idOf(k))
+}
+
+// checkStory checks the story stored under k as val: its id, its summary,
+// its tags, and the item key of each copy; and adds it to the indexes
+// recounted.
+func (v *verifier) checkStory(k, val []byte) {
+	id := binary.BigEndian.Uint64(k)
+	var it Item
+	if err := json.Unmarshal(val, &it); err != nil {
+		v.report("story %d: %v", id, err)
+		return
+	}
+	if it.ID != id {
+		v.report("story %d is stored under id %d", it.ID, id)
+	}
+	want, _ := json.Marshal(summaryOf(&it))
+	if got := v.tx.Bucket(bucketSummaries).Get(k); !bytes.Equal(got, want) {
+		v.report("story %d: summary %s, want %s", id, got, want)
+	}
+	key := string(timeKey(it.Published, id))
+	v.timeIndex[key] = true
+	for _, t := range it.Tags {
+		addTo(v.tags, t, key)
+	}
+	for _, l := range langKeys(it.Language) {
+		addTo(v.langs, l, key)
+	}
+	keys, gone := v.tx.Bucket(bucketKeys), v.tx.Bucket(bucketGone)
+	for _, c := range it.Copies {
+		addTo(v.sources, c.Source, key)
+		if got := bucketGet(keys, c.Source, c.Key); !bytes.Equal(got, k) {
+			v.report("story %d: %s's item key %q names story %d", id, c.Source, c.Key, idOf(got))
+		}
+		if bucketGet(gone, c.Source, c.Key) != nil {
+			v.report("story %d: %s's item key %q is marked gone", id, c.Source, c.Key)
+		}
+	}
+	if want := unionTags(it.Copies); len(it.Copies) > 0 && !slices.Equal(it.Tags, want) {
+		v.report("story %d: tags %q, its copies bring %q", id, it.Tags, want)
+	}
+}
+
+// checkSummaries reports summaries of stories that are missing.
+func (v *verifier) checkSummaries() {
+	v.tx.Bucket(bucketSummaries).ForEach(func(k, _ []byte) error {
+		if v.tx.Bucket(bucketStories).Get(k) == nil {
+			v.report("summary of story %d, which is missing", idOf(k))
 		}
 		return nil
 	})
+}
 
-	compare := func(name string, b *bolt.Bucket, want map[string]bool) {
-		n := 0
-		if b != nil {
-			b.ForEach(func(k, _ []byte) error {
-				n++
-				if !want[string(k)] {
-					report("%s: story %d (published %d) should not be there", name, idOf(k[8:]), idOf(k[:8]))
-				}
-				return nil
-			})
-		}
-		if n != len(want) || b == nil && len(want) > 0 {
-			report("%s: %d entries, want %d", name, n, len(want))
-		}
-	}
-	compare("time", tx.Bucket(bucketTime), timeIndex)
-	counts := map[string]int{string(countStories): stories}
+// checkIndexes compares the time index, and each tag, source and
+// language index, with what the stories put in them, and notes what
+// their counts should be.
+func (v *verifier) checkIndexes() {
+	v.compare("time", v.tx.Bucket(bucketTime), v.timeIndex)
+	v.counts = map[string]int{string(countStories): v.stories}
 	for _, index := range []struct {
 		parent []byte
 		prefix string
 		want   map[string]map[string]bool
-	}{{bucketTags, "t/", tags}, {bucketBySource, "s/", sources}, {bucketLangs, "l/", langs}} {
+	}{{bucketTags, "t/", v.tags}, {bucketBySource, "s/", v.sources}, {bucketLangs, "l/", v.langs}} {
 		names := map[string]bool{}
-		tx.Bucket(index.parent).ForEach(func(name, _ []byte) error {
+		v.tx.Bucket(index.parent).ForEach(func(name, _ []byte) error {
 			names[string(name)] = true
 			return nil
 		})
@@ -142,49 +177,82 @@ func verify(tx *bolt.Tx) []string {
 			names[name] = true
 		}
 		for _, name := range slices.Sorted(maps.Keys(names)) {
-			compare(string(index.parent)+"/"+name, tx.Bucket(index.parent).Bucket([]byte(name)), index.want[name])
-			counts[index.prefix+name] = len(index.want[name])
+			v.compare(string(index.parent)+"/"+name, v.tx.Bucket(index.parent).Bucket([]byte(name)), index.want[name])
+			v.counts[index.prefix+name] = len(index.want[name])
 		}
 	}
-	tx.Bucket(bucketCounts).ForEach(func(k, v []byte) error {
-		if len(v) != 8 {
-			report("count %s: %d bytes", k, len(v))
+}
+
+// compare reports the keys of index b, named name, that want lacks, and
+// a number of entries that is not want's; b is nil for an index that is
+// missing.
+func (v *verifier) compare(name string, b *bolt.Bucket, want map[string]bool) {
+	n := 0
+	if b != nil {
+		b.ForEach(func(k, _ []byte) error {
+			n++
+			if !want[string(k)] {
+				v.report("%s: story %d (published %d) should not be there", name, idOf(k[8:]), idOf(k[:8]))
+			}
+			return nil
+		})
+	}
+	if n != len(want) || b == nil && len(want) > 0 {
+		v.report("%s: %d entries, want %d", name, n, len(want))
+	}
+}
+
+// checkCounts compares each count with what checkIndexes counted, and
+// reports a count that is not 8 bytes or counts an index that never was.
+func (v *verifier) checkCounts() {
+	counts := v.tx.Bucket(bucketCounts)
+	counts.ForEach(func(k, val []byte) error {
+		if len(val) != 8 {
+			v.report("count %s: %d bytes", k, len(val))
 			return nil
 		}
-		if _, ok := counts[string(k)]; !ok {
-			counts[string(k)] = 0 // a count of an index that never was
+		if _, ok := v.counts[string(k)]; !ok {
+			v.counts[string(k)] = 0 // a count of an index that never was
 		}
 		return nil
 	})
-	for _, key := range slices.Sorted(maps.Keys(counts)) {
+	for _, key := range slices.Sorted(maps.Keys(v.counts)) {
 		var got int
-		if v := tx.Bucket(bucketCounts).Get([]byte(key)); len(v) == 8 {
-			got = int(binary.BigEndian.Uint64(v))
-		} else if counts[key] == 0 {
+		if val := counts.Get([]byte(key)); len(val) == 8 {
+			got = int(binary.BigEndian.Uint64(val))
+		} else if v.counts[key] == 0 {
 			continue
 		}
-		if got != counts[key] {
-			report("count %s: %d, want %d", key, got, counts[key])
+		if got != v.counts[key] {
+			v.report("count %s: %d, want %d", key, got, v.counts[key])
 		}
 	}
+}
 
+// checkGone reports tombstones of item keys that are not kept.
+func (v *verifier) checkGone() {
+	keys, gone := v.tx.Bucket(bucketKeys), v.tx.Bucket(bucketGone)
 	gone.ForEach(func(source, _ []byte) error {
 		return gone.Bucket(source).ForEach(func(key, _ []byte) error {
 			if bucketGet(keys, string(source), string(key)) == nil {
-				report("%s's item key %q is marked gone but is not kept", source, key)
+				v.report("%s's item key %q is marked gone but is not kept", source, key)
 			}
 			return nil
 		})
 	})
+}
+
+// checkKeys reports item keys whose value is not a story id.
+func (v *verifier) checkKeys() {
+	keys := v.tx.Bucket(bucketKeys)
 	keys.ForEach(func(source, _ []byte) error {
-		return keys.Bucket(source).ForEach(func(key, v []byte) error {
-			if len(v) != 8 {
-				report("%s's item key %q: id of %d bytes", source, key, len(v))
+		return keys.Bucket(source).ForEach(func(key, val []byte) error {
+			if len(val) != 8 {
+				v.report("%s's item key %q: id of %d bytes", source, key, len(val))
 			}
 			return nil
 		})
 	})
-	return problems
 }
 
 // bucketGet returns parent/name's value for key, or nil.
@@ -203,4 +271,17 @@ func idOf(b []byte) uint64 {
 		return 0
 	}
 	return binary.BigEndian.Uint64(b)
+}
+
+// problemsError is Verify's error for problems, or nil for none.
+func problemsError(problems []string) error {
+	if len(problems) == 0 {
+		return nil
+	}
+	more := ""
+	if len(problems) > maxProblems {
+		more = fmt.Sprintf("\n(and %d more)", len(problems)-maxProblems)
+		problems = problems[:maxProblems]
+	}
+	return fmt.Errorf("verify: %d inconsistencies:\n%s%s", len(problems), strings.Join(problems, "\n"), more)
 }

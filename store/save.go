@@ -1,0 +1,176 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// summary is the part of a story that queries filter on, kept apart from
+// the story so that a query need not decode titles and content.
+type summary struct {
+	Published int64    `json:"p"`
+	Modified  int64    `json:"m"`
+	Lang      string   `json:"l,omitempty"`
+	Tags      []string `json:"t,omitempty"`
+	Sources   []string `json:"s,omitempty"`
+}
+
+func summaryOf(it *Item) *summary {
+	return &summary{
+		Published: it.Published.UnixNano(),
+		Modified:  it.Modified.UnixNano(),
+		Lang:      it.Language,
+		Tags:      it.Tags,
+		Sources:   it.Sources(),
+	}
+}
+
+func (w *writer) load(id []byte) (Item, *summary, error) {
+	var it Item
+	v := w.stories.Get(id)
+	if v == nil {
+		return it, nil, fmt.Errorf("story %d is indexed but missing", binary.BigEndian.Uint64(id))
+	}
+	if err := json.Unmarshal(v, &it); err != nil {
+		return it, nil, fmt.Errorf("story %d: %w", binary.BigEndian.Uint64(id), err)
+	}
+	return it, summaryOf(&it), nil
+}
+
+// save writes a story and its summary, and moves its index entries from
+// what old says to what the story now says.
+func (w *writer) save(it *Item, old *summary) error {
+	id := idKey(it.ID)
+	if err := putJSON(w.stories, id, it); err != nil {
+		return err
+	}
+	s := summaryOf(it)
+	if err := putJSON(w.summaries, id, s); err != nil {
+		return err
+	}
+	if old != nil && old.Published != s.Published {
+		if err := w.unindex(old, it.ID); err != nil {
+			return err
+		}
+		old = nil
+	}
+	key := timeKey(it.Published, it.ID)
+	var oldTags, oldSources []string
+	oldLang := ""
+	if old == nil {
+		if err := w.tx.Bucket(bucketTime).Put(key, nil); err != nil {
+			return err
+		}
+		if err := w.count(countStories, 1); err != nil {
+			return err
+		}
+	} else {
+		oldTags, oldSources, oldLang = old.Tags, old.Sources, old.Lang
+	}
+	if err := w.reindex(bucketTags, "t/", key, oldTags, s.Tags); err != nil {
+		return err
+	}
+	if err := w.reindex(bucketLangs, "l/", key, langKeys(oldLang), langKeys(s.Lang)); err != nil {
+		return err
+	}
+	return w.reindex(bucketBySource, "s/", key, oldSources, s.Sources)
+}
+
+// unindex removes a story from every index its summary puts it in.
+func (w *writer) unindex(s *summary, id uint64) error {
+	key := timeKey(time.Unix(0, s.Published), id)
+	if err := w.tx.Bucket(bucketTime).Delete(key); err != nil {
+		return err
+	}
+	if err := w.count(countStories, -1); err != nil {
+		return err
+	}
+	if err := w.reindex(bucketTags, "t/", key, s.Tags, nil); err != nil {
+		return err
+	}
+	if err := w.reindex(bucketLangs, "l/", key, langKeys(s.Lang), nil); err != nil {
+		return err
+	}
+	return w.reindex(bucketBySource, "s/", key, s.Sources, nil)
+}
+
+// reindex removes key from the buckets named in from but not in to, and
+// adds it to those in to but not in from.
+func (w *writer) reindex(parent []byte, prefix string, key []byte, from, to []string) error {
+	for _, name := range from {
+		if !slices.Contains(to, name) {
+			if err := w.index(parent, prefix, name, key, false); err != nil {
+				return err
+			}
+		}
+	}
+	for _, name := range to {
+		if !slices.Contains(from, name) {
+			if err := w.index(parent, prefix, name, key, true); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// index adds key to, or removes it from, the nested bucket parent/name, and
+// keeps the bucket's count in step.
+func (w *writer) index(parent []byte, prefix, name string, key []byte, add bool) error {
+	b, err := w.tx.Bucket(parent).CreateBucketIfNotExists([]byte(name))
+	if err != nil {
+		return err
+	}
+	if add {
+		if err := b.Put(key, nil); err != nil {
+			return err
+		}
+		return w.count([]byte(prefix+name), 1)
+	}
+	if b.Get(key) == nil {
+		return nil
+	}
+	if err := b.Delete(key); err != nil {
+		return err
+	}
+	return w.count([]byte(prefix+name), -1)
+}
+
+// countStories is the counts key of the number of stories.
+var countStories = []byte("n/stories")
+
+// count adds delta to a count in the counts bucket.
+func (w *writer) count(key []byte, delta int64) error {
+	var n int64
+	if v := w.counts.Get(key); len(v) == 8 {
+		n = int64(binary.BigEndian.Uint64(v))
+	}
+	var v [8]byte
+	binary.BigEndian.PutUint64(v[:], uint64(max(n+delta, 0)))
+	return w.counts.Put(key, v[:])
+}
+
+// normTags returns tags sorted, without duplicates or empty strings.
+func normTags(tags []string) []string {
+	out := slices.Clone(tags)
+	slices.Sort(out)
+	out = slices.Compact(out)
+	if len(out) > 0 && out[0] == "" {
+		out = out[1:]
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func unionTags(copies []Copy) []string {
+	var all []string
+	for _, c := range copies {
+		all = append(all, c.Tags...)
+	}
+	return normTags(all)
+}
