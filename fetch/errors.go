@@ -22,6 +22,21 @@ var (
 // did; errors.Is finds context.Canceled in it. Such a fetch is not recorded.
 var errCancelled = fmt.Errorf("cancelled: %w", context.Canceled)
 
+// Error is the error Fetch returns: the source it was fetching and what
+// went wrong. Its text is "fetch NAME: CAUSE". Callers use errors.As to get
+// the source and the cause without reading the text; errors.Is and
+// errors.As see through it to the cause.
+type Error struct {
+	Source string // the source's name
+	Err    error  // the cause, as the source's state records it
+}
+
+// Error returns "fetch NAME: CAUSE".
+func (e *Error) Error() string { return "fetch " + e.Source + ": " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
 // MaxText is how many characters of text that came from a feed or its
 // server (a status line, a parse error, a redirect's URL) an error or a log
 // line holds.

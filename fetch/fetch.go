@@ -167,7 +167,7 @@ func (f *Fetcher) Fetch(ctx context.Context, src Source) (Outcome, error) {
 	start := f.now()
 	st, err := f.db.State(src.Name)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return Outcome{}, fmt.Errorf("fetch %s: %w", src.Name, err)
+		return Outcome{}, &Error{Source: src.Name, Err: err}
 	}
 	// A pause the source asked for always holds; libyawire's own back-off
 	// gives way to an operator's fetch.
@@ -197,7 +197,7 @@ func (f *Fetcher) Fetch(ctx context.Context, src Source) (Outcome, error) {
 		// Stopped by whoever asked, an operator's Ctrl-C or a shutdown:
 		// not the source's failure, so nothing is recorded and the source
 		// is fetched again as if this fetch had not begun.
-		return out, fmt.Errorf("fetch %s: %w", src.Name, errCancelled)
+		return out, &Error{Source: src.Name, Err: errCancelled}
 	}
 	if err != nil {
 		err = clipped{err}
@@ -213,7 +213,7 @@ func (f *Fetcher) Fetch(ctx context.Context, src Source) (Outcome, error) {
 		}
 		out.Failures, out.LastSuccess = st.Failures, st.LastSuccess
 		f.db.SetState(st)
-		return out, fmt.Errorf("fetch %s: %w", src.Name, err)
+		return out, &Error{Source: src.Name, Err: err}
 	}
 	if out.NotModified {
 		f.db.SetState(succeeded(st, start))
