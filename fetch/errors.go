@@ -7,7 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strings"
+	"net/url"
 	"syscall"
 	"time"
 )
@@ -97,13 +97,12 @@ func describe(err error, timeout time.Duration) error {
 }
 
 // unwrapURLError drops the "Get "https://...": " that net/http puts before
-// every error: the source's state already names its URL.
+// every error, by returning the cause a *url.Error holds: the source's state
+// already names its URL.
 func unwrapURLError(err error) error {
-	msg := err.Error()
-	if strings.HasPrefix(msg, "Get \"") {
-		if i := strings.Index(msg, "\": "); i > 0 {
-			return errors.New(msg[i+3:])
-		}
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		return urlErr.Err
 	}
 	return err
 }
