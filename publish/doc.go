@@ -1,6 +1,7 @@
 // Package publish is libyawire's HTTP server: it republishes the stories in
 // the store as merged RSS 2.0, Atom 1.0 and JSON Feed 1.1 documents, filtered
-// by the query parameters that DESIGN.md lists, and reports source health.
+// by the query parameters that README.md lists (its HTTP section, "Feed query
+// parameters"), and reports source health.
 //
 // Feeds are rendered with github.com/gorilla/feeds. Where gorilla's structs
 // cannot say what a rich, valid feed needs (several categories, a source with
