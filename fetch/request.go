@@ -21,21 +21,9 @@ func (f *Fetcher) fetch(ctx context.Context, src Source, st *store.SourceState) 
 	ctx, cancel := context.WithTimeout(ctx, f.opts.Timeout)
 	defer cancel()
 	ctx, hops := withHops(ctx)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, src.URL, nil)
+	req, err := f.newRequest(ctx, src, st)
 	if err != nil {
 		return Outcome{}, nil, err
-	}
-	req.Header.Set("User-Agent", f.opts.UserAgent)
-	req.Header.Set("Accept", "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1")
-	// Validators belong to the URL they came from; a source whose URL was
-	// changed in the config starts afresh.
-	if st.URL == src.URL {
-		if st.ETag != "" {
-			req.Header.Set("If-None-Match", st.ETag)
-		}
-		if st.LastModified != "" {
-			req.Header.Set("If-Modified-Since", st.LastModified)
-		}
 	}
 	client := f.client
 	if netaddr.LocalURL(src.URL) {
@@ -73,7 +61,35 @@ func (f *Fetcher) fetch(ctx context.Context, src Source, st *store.SourceState) 
 	case resp.StatusCode != http.StatusOK:
 		return out, nil, fmt.Errorf("HTTP %s", resp.Status)
 	}
+	return f.readFeed(ctx, resp, src, st, out, now)
+}
 
+// newRequest returns the GET for src, with the validators st holds for
+// its URL.
+func (f *Fetcher) newRequest(ctx context.Context, src Source, st *store.SourceState) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, src.URL, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("User-Agent", f.opts.UserAgent)
+	req.Header.Set("Accept", "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1")
+	// Validators belong to the URL they came from; a source whose URL was
+	// changed in the config starts afresh.
+	if st.URL == src.URL {
+		if st.ETag != "" {
+			req.Header.Set("If-None-Match", st.ETag)
+		}
+		if st.LastModified != "" {
+			req.Header.Set("If-Modified-Since", st.LastModified)
+		}
+	}
+	return req, nil
+}
+
+// readFeed reads and parses the body of a 200, caps the category tags of
+// its items, and records in st the validators, the feed's title and link
+// and the pause the feed asks for, as seen at now.
+func (f *Fetcher) readFeed(ctx context.Context, resp *http.Response, src Source, st *store.SourceState, out Outcome, now time.Time) (Outcome, []store.Item, error) {
 	body := &limitedReader{r: resp.Body, n: f.opts.MaxBody}
 	decoded, err := decodeCharset(body, resp.Header.Get("Content-Type"))
 	if err != nil {
