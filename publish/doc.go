@@ -15,7 +15,7 @@
 //
 // What an anonymous client can make the server hold is bounded: the cache
 // by entries and bytes (cache.go), a query's names and words by the longest
-// that can exist (query.go), a list of tags by a page (tags.go, home.go),
+// that can exist (query.go), a list of tags by a page (tags.go, home_lists.go),
 // a response's writing by a deadline (deadline.go). The endpoints that act
 // (/api/fetch, /api/backup) serve only this machine (local.go), and so do
 // the fetch details of sources on private addresses (private.go).
