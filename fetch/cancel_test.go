@@ -172,7 +172,11 @@ func TestFeedTextInErrorsIsBounded(t *testing.T) {
 			if got == nil {
 				t.Fatal("the fetch did not fail")
 			}
-			why := strings.TrimPrefix(got.Error(), "fetch wordy: ")
+			var fe *fetch.Error
+			if !errors.As(got, &fe) {
+				t.Fatalf("the error is not a *fetch.Error: %v", got)
+			}
+			why := fe.Err.Error()
 			if n := utf8.RuneCountInString(why); n > fetch.MaxText+1 {
 				t.Errorf("the error holds %d characters: %.80q", n, why)
 			}

@@ -120,15 +120,31 @@ func (c *controlFilter) step(b byte) {
 	}
 	switch c.state {
 	case text:
-		switch {
-		case b == '&':
-			c.begin(amp, b)
-		case b == '\\' && c.json:
-			c.begin(backslash, b)
-		default:
-			c.out = append(c.out, b)
-			c.joined = false
-		}
+		c.stepText(b)
+	case amp, hash, decimal, hexStart, hexDigits:
+		c.stepReference(b)
+	case backslash, uEscape:
+		c.stepEscape(b)
+	}
+}
+
+// stepText reads a byte of text, which may begin a reference or escape.
+func (c *controlFilter) stepText(b byte) {
+	switch {
+	case b == '&':
+		c.begin(amp, b)
+	case b == '\\' && c.json:
+		c.begin(backslash, b)
+	default:
+		c.out = append(c.out, b)
+		c.joined = false
+	}
+}
+
+// stepReference reads a byte of a character reference: &#, then decimal
+// digits or x and hexadecimal ones, then ;.
+func (c *controlFilter) stepReference(b byte) {
+	switch c.state {
 	case amp:
 		if b != '#' {
 			c.abandon(b)
@@ -166,6 +182,13 @@ func (c *controlFilter) step(b byte) {
 		default:
 			c.abandon(b)
 		}
+	}
+}
+
+// stepEscape reads a byte of a JSON escape: \, then u and four hexadecimal
+// digits, or any other byte.
+func (c *controlFilter) stepEscape(b byte) {
+	switch c.state {
 	case backslash:
 		if b == 'u' {
 			c.state = uEscape

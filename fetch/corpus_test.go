@@ -3,6 +3,7 @@ package fetch_test
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -93,11 +94,17 @@ func TestFeedparserCorpus(t *testing.T) {
 		if st.LastFetch.IsZero() {
 			t.Errorf("%s: state has no last fetch: %+v", f.path, st)
 		}
-		// The store records the error Fetch returned, without the
-		// "fetch <name>: " that Fetch puts before it.
+		// The store records the cause of the error Fetch returned, without
+		// the source's name that Fetch puts before it.
 		want := ""
 		if f.err != nil {
-			want = strings.TrimPrefix(f.err.Error(), "fetch "+f.name+": ")
+			want = f.err.Error()
+			var fe *fetch.Error
+			if errors.As(f.err, &fe) && fe.Source == f.name {
+				want = fe.Err.Error()
+			} else {
+				t.Errorf("%s: Fetch returned %v, not a *fetch.Error for %s", f.path, f.err, f.name)
+			}
 		}
 		if st.Error != want {
 			t.Errorf("%s: Fetch returned %v, the store recorded %q", f.path, f.err, st.Error)

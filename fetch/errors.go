@@ -7,7 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strings"
+	"net/url"
 	"syscall"
 	"time"
 )
@@ -21,6 +21,21 @@ var (
 // errCancelled is the error of a fetch whose context ended before it
 // did; errors.Is finds context.Canceled in it. Such a fetch is not recorded.
 var errCancelled = fmt.Errorf("cancelled: %w", context.Canceled)
+
+// Error is the error Fetch returns: the source it was fetching and what
+// went wrong. Its text is "fetch NAME: CAUSE". Callers use errors.As to get
+// the source and the cause without reading the text; errors.Is and
+// errors.As see through it to the cause.
+type Error struct {
+	Source string // the source's name
+	Err    error  // the cause, as the source's state records it
+}
+
+// Error returns "fetch NAME: CAUSE".
+func (e *Error) Error() string { return "fetch " + e.Source + ": " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
 
 // MaxText is how many characters of text that came from a feed or its
 // server (a status line, a parse error, a redirect's URL) an error or a log
@@ -82,13 +97,12 @@ func describe(err error, timeout time.Duration) error {
 }
 
 // unwrapURLError drops the "Get "https://...": " that net/http puts before
-// every error: the source's state already names its URL.
+// every error, by returning the cause a *url.Error holds: the source's state
+// already names its URL.
 func unwrapURLError(err error) error {
-	msg := err.Error()
-	if strings.HasPrefix(msg, "Get \"") {
-		if i := strings.Index(msg, "\": "); i > 0 {
-			return errors.New(msg[i+3:])
-		}
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		return urlErr.Err
 	}
 	return err
 }

@@ -14,19 +14,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"net"
 	"net/http"
 	"net/netip"
-	"strings"
 	"time"
 
-	"github.com/libyawire/libyawire/internal/netaddr"
 	"github.com/libyawire/libyawire/store"
 	"github.com/libyawire/libyawire/tag"
-	"github.com/mmcdole/gofeed"
-	"github.com/mmcdole/gofeed/rss"
 )
 
 // Source is one feed to fetch, as the configuration describes it.
@@ -167,7 +161,7 @@ func (f *Fetcher) Fetch(ctx context.Context, src Source) (Outcome, error) {
 	start := f.now()
 	st, err := f.db.State(src.Name)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return Outcome{}, fmt.Errorf("fetch %s: %w", src.Name, err)
+		return Outcome{}, &Error{Source: src.Name, Err: err}
 	}
 	// A pause the source asked for always holds; libyawire's own back-off
 	// gives way to an operator's fetch.
@@ -197,7 +191,7 @@ func (f *Fetcher) Fetch(ctx context.Context, src Source) (Outcome, error) {
 		// Stopped by whoever asked, an operator's Ctrl-C or a shutdown:
 		// not the source's failure, so nothing is recorded and the source
 		// is fetched again as if this fetch had not begun.
-		return out, fmt.Errorf("fetch %s: %w", src.Name, errCancelled)
+		return out, &Error{Source: src.Name, Err: errCancelled}
 	}
 	if err != nil {
 		err = clipped{err}
@@ -213,7 +207,7 @@ func (f *Fetcher) Fetch(ctx context.Context, src Source) (Outcome, error) {
 		}
 		out.Failures, out.LastSuccess = st.Failures, st.LastSuccess
 		f.db.SetState(st)
-		return out, fmt.Errorf("fetch %s: %w", src.Name, err)
+		return out, &Error{Source: src.Name, Err: err}
 	}
 	if out.NotModified {
 		f.db.SetState(succeeded(st, start))
@@ -253,184 +247,4 @@ func (f *Fetcher) recent(items []store.Item, now time.Time) ([]store.Item, int) 
 		kept = append(kept, it)
 	}
 	return kept, len(items) - len(kept)
-}
-
-// fetch makes the request and parses the feed. It updates st's status,
-// moved_to and pause and, on a 200, its validators.
-func (f *Fetcher) fetch(ctx context.Context, src Source, st *store.SourceState) (Outcome, []store.Item, error) {
-	ctx, cancel := context.WithTimeout(ctx, f.opts.Timeout)
-	defer cancel()
-	ctx, hops := withHops(ctx)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, src.URL, nil)
-	if err != nil {
-		return Outcome{}, nil, err
-	}
-	req.Header.Set("User-Agent", f.opts.UserAgent)
-	req.Header.Set("Accept", "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1")
-	// Validators belong to the URL they came from; a source whose URL was
-	// changed in the config starts afresh.
-	if st.URL == src.URL {
-		if st.ETag != "" {
-			req.Header.Set("If-None-Match", st.ETag)
-		}
-		if st.LastModified != "" {
-			req.Header.Set("If-Modified-Since", st.LastModified)
-		}
-	}
-	client := f.client
-	if netaddr.LocalURL(src.URL) {
-		client = f.local
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		st.Status = 0
-		return Outcome{}, nil, describe(err, f.opts.Timeout)
-	}
-	defer func() {
-		// Read what is left of a small body so the connection can be used
-		// again; a large one is not worth it.
-		io.CopyN(io.Discard, resp.Body, 4<<10)
-		resp.Body.Close()
-	}()
-	st.Status = resp.StatusCode
-	st.MovedTo = ""
-	if hops.permanent {
-		st.MovedTo = hops.movedTo
-	}
-	out := Outcome{Status: resp.StatusCode}
-	now := f.now()
-	switch {
-	case resp.StatusCode == http.StatusNotModified:
-		out.NotModified = true
-		f.pauseAsked(st, resp.Header, nil, "", now)
-		return out, nil, nil
-	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable:
-		if d, ok := retryAfter(resp.Header, now); ok {
-			st.NotBefore = now.Add(d).UTC()
-			st.Waiting = fmt.Sprintf("HTTP %d asked to retry after %s", resp.StatusCode, d.Round(time.Second))
-		}
-		return out, nil, fmt.Errorf("HTTP %s", resp.Status)
-	case resp.StatusCode != http.StatusOK:
-		return out, nil, fmt.Errorf("HTTP %s", resp.Status)
-	}
-
-	body := &limitedReader{r: resp.Body, n: f.opts.MaxBody}
-	decoded, err := decodeCharset(body, resp.Header.Get("Content-Type"))
-	if err != nil {
-		return out, nil, fmt.Errorf("parse: %w", err)
-	}
-	feed, ttl, items, err := parse(decoded, src, resp.Request.URL.String(), f.opts.Tagger)
-	switch {
-	case body.over:
-		return out, nil, fmt.Errorf("body larger than %s", byteSize(f.opts.MaxBody))
-	case body.read == 0 && err != nil:
-		return out, nil, errEmptyBody
-	case errors.Is(err, gofeed.ErrFeedTypeNotDetected):
-		return out, nil, notAFeed(resp.Header.Get("Content-Type"))
-	case errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil:
-		return out, nil, describe(context.DeadlineExceeded, f.opts.Timeout)
-	case err != nil:
-		return out, nil, err
-	}
-	cats := newCategoryCap(f.opts.Tagger, src.Tags, st.CategoryTags)
-	for i := range items {
-		items[i].Tags, items[i].Categories = cats.admit(items[i].Tags, items[i].Categories)
-	}
-	if cats.dropped > 0 {
-		out.CategoriesDropped = cats.dropped
-		out.CategoryCapReached = st.CategoriesDropped == 0
-		st.CategoriesDropped += cats.dropped
-	}
-	st.CategoryTags = cats.recorded()
-	st.URL = src.URL
-	st.ETag = resp.Header.Get("ETag")
-	st.LastModified = resp.Header.Get("Last-Modified")
-	st.FeedTitle = strings.TrimSpace(feed.Title)
-	st.FeedLink = siteLink(feed, resp.Request.URL.String())
-	f.pauseAsked(st, resp.Header, feed, ttl, now)
-	out.Items = len(feed.Items)
-	return out, items, nil
-}
-
-// pauseAsked sets st's pause to what the feed asks, if anything.
-func (f *Fetcher) pauseAsked(st *store.SourceState, h http.Header, feed *gofeed.Feed, ttl string, now time.Time) {
-	if d, why := asked(h, feed, ttl); d > 0 {
-		st.NotBefore = now.Add(d - askTolerance).UTC()
-		st.Waiting = fmt.Sprintf("the feed asks for at most one fetch every %s (%s)", d, why)
-	}
-}
-
-// notAFeed names what came instead of a feed.
-func notAFeed(contentType string) error {
-	mt, _, err := mime.ParseMediaType(contentType)
-	if err != nil || mt == "" {
-		return errors.New("not a feed")
-	}
-	return fmt.Errorf("not a feed (%s)", mt)
-}
-
-// parse reads a feed of any format gofeed knows and converts its entries.
-// It also returns an RSS feed's <ttl>, which gofeed's universal feed drops.
-func parse(r io.Reader, src Source, feedURL string, tg *tag.Tagger) (*gofeed.Feed, string, []store.Item, error) {
-	p := gofeed.NewParser()
-	// The image scan parses every entry's HTML as a document, a tenth of
-	// ingest time, for an image libyawire does not use.
-	rt := &rssTranslator{DefaultRSSTranslator: gofeed.DefaultRSSTranslator{DisableContentImageScan: true}}
-	p.RSSTranslator = rt
-	feed, err := p.Parse(dropControls(r))
-	if err != nil {
-		return nil, "", nil, fmt.Errorf("parse: %w", err)
-	}
-	return feed, rt.ttl, convert(feed, src, feedURL, tg), nil
-}
-
-// rssTranslator is gofeed's RSS translator that keeps the channel's ttl.
-type rssTranslator struct {
-	gofeed.DefaultRSSTranslator
-	ttl string
-}
-
-func (t *rssTranslator) Translate(feed any) (*gofeed.Feed, error) {
-	if f, ok := feed.(*rss.Feed); ok {
-		t.ttl = f.TTL
-	}
-	return t.DefaultRSSTranslator.Translate(feed)
-}
-
-// limitedReader reads at most n bytes and notes whether the body held more.
-type limitedReader struct {
-	r    io.Reader
-	n    int64
-	read int64
-	over bool
-}
-
-func (l *limitedReader) Read(p []byte) (int, error) {
-	if l.n <= 0 {
-		// Read one byte more to tell a body of exactly n bytes from a
-		// longer one.
-		var one [1]byte
-		if k, _ := io.ReadFull(l.r, one[:]); k > 0 {
-			l.over = true
-			return 0, errors.New("body too large")
-		}
-		return 0, io.EOF
-	}
-	if int64(len(p)) > l.n {
-		p = p[:l.n]
-	}
-	k, err := l.r.Read(p)
-	l.n -= int64(k)
-	l.read += int64(k)
-	return k, err
-}
-
-func byteSize(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }

@@ -1,12 +1,14 @@
 package fetch
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/libyawire/libyawire/store"
 	"github.com/mmcdole/gofeed"
 )
 
@@ -121,4 +123,12 @@ func backoff(failures int, interval time.Duration) time.Duration {
 	factor := 1 << min(max(failures-1, 0), 3)
 	jitter := 0.9 + 0.2*rand.Float64()
 	return time.Duration(float64(interval) * float64(factor) * jitter)
+}
+
+// pauseAsked sets st's pause to what the feed asks, if anything.
+func (f *Fetcher) pauseAsked(st *store.SourceState, h http.Header, feed *gofeed.Feed, ttl string, now time.Time) {
+	if d, why := asked(h, feed, ttl); d > 0 {
+		st.NotBefore = now.Add(d - askTolerance).UTC()
+		st.Waiting = fmt.Sprintf("the feed asks for at most one fetch every %s (%s)", d, why)
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"net/url"
 	"slices"
@@ -89,21 +88,6 @@ func NewScheduler(fetch FetchFunc, sources []Source, limits Limits, flusher Flus
 	return s, nil
 }
 
-// parseSchedules parses every source's schedule, by source name.
-func parseSchedules(sources []Source) (map[string]cron.Schedule, error) {
-	scheds := make(map[string]cron.Schedule, len(sources))
-	var errs []error
-	for _, src := range sources {
-		sched, err := scheduleParser.Parse(src.Schedule)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("source %s: schedule %q: %w", src.Name, src.Schedule, err))
-			continue
-		}
-		scheds[src.Name] = sched
-	}
-	return scheds, errors.Join(errs...)
-}
-
 // schedule adds a source's cron entry. The entry fetches the source as
 // the configuration says when it fires, so an Update that changes a
 // source but not its schedule leaves its entry, and its timing, alone.
@@ -125,143 +109,6 @@ func (s *Scheduler) source(name string) (Source, bool) {
 		return Source{}, false
 	}
 	return s.sources[i], true
-}
-
-// Changes is what an Update did.
-type Changes struct {
-	Added, Removed, Rescheduled, Changed []string // source names
-}
-
-// Update replaces the sources and limits, as after a reload of the
-// configuration, and applies only the difference: a new source is
-// scheduled and fetched now; a removed one is unscheduled (a fetch of it
-// in flight finishes); one whose schedule changed is rescheduled; one
-// otherwise changed keeps its timing and is fetched as it now is at its
-// next run. The others are untouched, so no fetch is lost or doubled.
-// An invalid schedule is an error, and then nothing changes.
-func (s *Scheduler) Update(sources []Source, limits Limits) (Changes, error) {
-	scheds, err := parseSchedules(sources)
-	if err != nil {
-		return Changes{}, err
-	}
-	var ch Changes
-	s.mu.Lock()
-	old := make(map[string]Source, len(s.sources))
-	for _, src := range s.sources {
-		old[src.Name] = src
-	}
-	var added []Source
-	for _, src := range sources {
-		prev, ok := old[src.Name]
-		delete(old, src.Name)
-		switch {
-		case !ok:
-			s.schedule(src.Name, scheds[src.Name])
-			ch.Added = append(ch.Added, src.Name)
-			added = append(added, src)
-		case prev.Schedule != src.Schedule:
-			s.cron.Remove(s.entries[src.Name])
-			s.schedule(src.Name, scheds[src.Name])
-			ch.Rescheduled = append(ch.Rescheduled, src.Name)
-		case !sameSource(prev, src):
-			ch.Changed = append(ch.Changed, src.Name)
-		}
-	}
-	for _, src := range s.sources {
-		if _, gone := old[src.Name]; gone {
-			s.cron.Remove(s.entries[src.Name])
-			delete(s.entries, src.Name)
-			ch.Removed = append(ch.Removed, src.Name)
-		}
-	}
-	s.sources = sources
-	s.setLimits(limits)
-	running := s.running
-	if running {
-		s.wg.Add(len(added))
-	}
-	s.mu.Unlock()
-
-	if running {
-		for _, src := range added {
-			go func() {
-				defer s.wg.Done()
-				s.run(src)
-			}()
-		}
-	}
-	return ch, nil
-}
-
-// setLimits sizes the fetch and per-host slots anew when the limits
-// changed. Fetches in flight give back the slots they took. Called with
-// s.mu held.
-func (s *Scheduler) setLimits(limits Limits) {
-	if limits.Concurrency <= 0 {
-		limits.Concurrency = 8
-	}
-	if limits.PerHost <= 0 {
-		limits.PerHost = 2
-	}
-	if limits.Concurrency != cap(s.slots) {
-		s.slots = make(chan struct{}, limits.Concurrency)
-	}
-	if limits.PerHost != s.perHost {
-		s.perHost = limits.PerHost
-		s.hosts = map[string]chan struct{}{}
-	}
-}
-
-// sameSource reports whether two configurations of a source are alike.
-func sameSource(a, b Source) bool {
-	return a.Name == b.Name && a.Title == b.Title && a.URL == b.URL && a.Schedule == b.Schedule &&
-		slices.Equal(a.Tags, b.Tags) && slices.Equal(a.Keep, b.Keep) && slices.Equal(a.Drop, b.Drop) &&
-		a.Language == b.Language && a.Location.String() == b.Location.String()
-}
-
-// Sources returns the sources the scheduler fetches, in config order.
-func (s *Scheduler) Sources() []Source {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.sources)
-}
-
-// spread moves a source's schedule by a fixed offset made from its name, up
-// to a quarter of its interval and at most maxSpread, so that a hundred
-// sources on "@every 15m" do not all fire in the same second.
-func spread(sched cron.Schedule, name string) cron.Schedule {
-	from := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
-	first := sched.Next(from)
-	window := min(sched.Next(first).Sub(first)/4, maxSpread)
-	if window < time.Second {
-		return sched
-	}
-	h := fnv.New32a()
-	h.Write([]byte(name))
-	offset := time.Duration(h.Sum32()%uint32(window/time.Second)) * time.Second
-	return &offsetSchedule{inner: sched, offset: offset}
-}
-
-// maxSpread bounds the offset spread gives a schedule.
-const maxSpread = 5 * time.Minute
-
-// offsetSchedule runs inner's schedule offset later. An "@every" schedule
-// counts from when it last ran, so it needs the offset once, at the start.
-type offsetSchedule struct {
-	inner   cron.Schedule
-	offset  time.Duration
-	started bool // cron calls Next from one goroutine only
-}
-
-func (o *offsetSchedule) Next(t time.Time) time.Time {
-	if _, every := o.inner.(cron.ConstantDelaySchedule); every {
-		if o.started {
-			return o.inner.Next(t)
-		}
-		o.started = true
-		return o.inner.Next(t).Add(o.offset)
-	}
-	return o.inner.Next(t.Add(-o.offset)).Add(o.offset)
 }
 
 // flushEvery is how often held-back source state is written.

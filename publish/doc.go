@@ -1,6 +1,7 @@
 // Package publish is libyawire's HTTP server: it republishes the stories in
 // the store as merged RSS 2.0, Atom 1.0 and JSON Feed 1.1 documents, filtered
-// by the query parameters that DESIGN.md lists, and reports source health.
+// by the query parameters that README.md lists (its HTTP section, "Feed query
+// parameters"), and reports source health.
 //
 // Feeds are rendered with github.com/gorilla/feeds. Where gorilla's structs
 // cannot say what a rich, valid feed needs (several categories, a source with
@@ -14,7 +15,7 @@
 //
 // What an anonymous client can make the server hold is bounded: the cache
 // by entries and bytes (cache.go), a query's names and words by the longest
-// that can exist (query.go), a list of tags by a page (tags.go, home.go),
+// that can exist (query.go), a list of tags by a page (tags.go, home_lists.go),
 // a response's writing by a deadline (deadline.go). The endpoints that act
 // (/api/fetch, /api/backup) serve only this machine (local.go), and so do
 // the fetch details of sources on private addresses (private.go).

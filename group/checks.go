@@ -1,0 +1,128 @@
+package group
+
+import (
+	"slices"
+	"strings"
+)
+
+// crossLanguage decides for two reports in different scripts by their
+// entities: most shared, at least two, and none named in one title that
+// the other report lacks.
+func crossLanguage(a, b *Sig) (bool, string) {
+	shared := intersect(a.Entities, b.Entities)
+	union := len(a.Entities) + len(b.Entities) - shared
+	if shared < 2 || union == 0 || float64(shared)/float64(union) < crossOverlap {
+		return false, "too few places, people or forces in common"
+	}
+	if conflict(a.titleEnt, a.mentions, b.titleEnt, b.mentions) {
+		return false, "different places, people or forces"
+	}
+	return true, ""
+}
+
+// anchorMargin is how far below the threshold the word overlap of two
+// reports may be when their titles name the same place or actor and the
+// same figure: 0.25 at the default threshold.
+const anchorMargin = 0.35
+
+// substituted reports whether the titles are one template filled in
+// twice: alike but for a short span in each ("Dbeibah visits Misrata to
+// inspect road projects", "... visits Zliten ..."; "salary rise for
+// teachers", "... for doctors"), each span naming something the other
+// report, title and summary, does not. Spelling variants (programme,
+// program) count as the same word.
+func substituted(a, b *Sig) bool {
+	x, y, frame := differingSpans(a.titleSeq, b.titleSeq)
+	if frame < 2 || len(x) == 0 || len(y) == 0 || len(x) > maxSpan || len(y) > maxSpan {
+		return false
+	}
+	if dice(hashWords(strings.Fields(a.report)), hashWords(strings.Fields(b.report))) >= sameText {
+		return false // one text under two headlines
+	}
+	return hasAbsent(x, b.report) && hasAbsent(y, a.report)
+}
+
+// sameText is the word overlap of two reports' titles and summaries above
+// which they are one text, whatever their headlines.
+const sameText = 0.9
+
+// maxSpan is the longest span in which two titles of one template differ.
+const maxSpan = 3
+
+// differingSpans returns what is left of two word sequences without their
+// common beginning and end, and how many words those hold.
+func differingSpans(a, b []string) (x, y []string, frame int) {
+	p := 0
+	for p < len(a) && p < len(b) && a[p] == b[p] {
+		p++
+	}
+	s := 0
+	for s < len(a)-p && s < len(b)-p && a[len(a)-1-s] == b[len(b)-1-s] {
+		s++
+	}
+	return a[p : len(a)-s], b[p : len(b)-s], p + s
+}
+
+func hasAbsent(words []string, report string) bool {
+	for _, w := range words {
+		if !present(w, report) {
+			return true
+		}
+	}
+	return false
+}
+
+// present reports whether w, or a spelling of it, is a word of the report.
+func present(w, report string) bool {
+	if strings.Contains(report, " "+w+" ") {
+		return true
+	}
+	for x := range strings.FieldsSeq(report) {
+		if sameSpelling(w, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameSpelling reports whether two words are spellings of one: they share
+// their first five letters or more and differ by at most two in length and
+// one letter (programme and program, prioritise and prioritize).
+func sameSpelling(a, b string) bool {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) < 5 || len(rb) < 5 || max(len(ra)-len(rb), len(rb)-len(ra)) > 2 {
+		return false
+	}
+	common := 0
+	for common < min(len(ra), len(rb)) && ra[common] == rb[common] {
+		common++
+	}
+	if common >= min(len(ra), len(rb)) {
+		return true // one is the other with an ending
+	}
+	if common < 5 {
+		return false
+	}
+	// One letter changed: the rest after it alike.
+	return string(ra[common+1:]) == string(rb[common+1:])
+}
+
+// crossOverlap is the least Jaccard overlap of entities for reports in
+// different languages.
+const crossOverlap = 0.6
+
+// conflict reports whether each side names something (in its title) that
+// the other side (anywhere) lacks: one report adding a detail is not a
+// conflict, two reports each with their own is.
+func conflict(aTitle, aAll, bTitle, bAll []string) bool {
+	return hasMissing(aTitle, bAll) && hasMissing(bTitle, aAll)
+}
+
+func hasMissing(some, all []string) bool {
+	for _, s := range some {
+		if _, ok := slices.BinarySearch(all, s); !ok {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,107 @@
+package publish
+
+import (
+	"bytes"
+	"fmt"
+)
+
+// homePage is what the template renders.
+type homePage struct {
+	Title           string // names the filter
+	SiteTitle       string
+	SiteDescription string // the configured one
+	Description     string // names the filter
+	Error           string // the query's fault, as a sentence; no stories then
+	ReloadFailed    *ReloadFailure
+	Filtered        bool // whether the query selects fewer than all stories
+
+	Feeds feedLinks // of the current filter
+	Form  homeForm
+
+	Stories     []homeStory
+	Page        int
+	Newer       string // link to the newer page; empty on the first
+	Older       string // link to the older page; empty on the last
+	Truncated   bool   // older stories exist beyond what the pages reach
+	SearchScope int    // how many stories q looks through
+
+	Tags      []homeTag // one page of them
+	TagsPrev  string    // link to the previous page of tags; empty on the first
+	TagsNext  string    // link to the next page of tags; empty on the last
+	TagsTotal int       // how many tags there are in all
+	Sources   []homeSource
+	Version   string
+
+	sources map[string]sourceInfo // for the stories' outlets
+	query   string                // readableQuery of the filter
+}
+
+// feedLinks are one filter's feeds: absolute, for a feed reader.
+type feedLinks struct {
+	Title, RSS, Atom, JSON string
+}
+
+// homeForm fills the filter form.
+type homeForm struct {
+	Tags    []string // one input per AND group, each an OR list
+	NoTags  string
+	Sources []option
+	Langs   []option
+	Q       string
+	Limit   string // shown only when the query sets it
+	Since   string // likewise
+}
+
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+type homeStory struct {
+	Title, Link string
+	Lang        string
+	Outlet      string
+	Also        []outletLink // the further outlets that carried it
+	Outlets     int          // how many outlets reported it
+	Published   string       // RFC 3339
+	Exact       string       // for the tooltip: 2026-03-01 08:00 UTC
+	Ago         string
+	Tags        []homeTagLink
+}
+
+type outletLink struct{ Title, Link string }
+
+type homeTagLink struct{ Title, Page string }
+
+type homeTag struct {
+	Slug, Title string
+	Count       int
+	Page        string // this page filtered by the tag
+	RSS, Atom   string // relative feed links
+	JSON        string
+	AtomURL     string // absolute, to copy
+}
+
+type homeSource struct {
+	Title, URL  string
+	Name        string
+	State       string // "failing", "not fetched yet" or "ok"
+	Failing     bool
+	LastSuccess string // RFC 3339; empty when never
+	Exact       string
+	Ago         string
+	Status      int
+	Error       string
+	MovedTo     string
+	Waiting     string
+	Items       int
+}
+
+// renderHome executes the page's template.
+func renderHome(d *homePage) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := homeTemplate.Execute(&buf, d); err != nil {
+		return nil, fmt.Errorf("render page: %w", err)
+	}
+	return buf.Bytes(), nil
+}
