@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/net/html/charset"
 	"golang.org/x/text/unicode/norm"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/libyawire/libyawire/publish"
 	"github.com/libyawire/libyawire/store"
