@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/libyawire/libyawire/fetch"
+	"github.com/libyawire/libyawire/internal/config"
 	"github.com/libyawire/libyawire/publish"
 	"github.com/libyawire/libyawire/store"
 	"github.com/libyawire/libyawire/tag"
@@ -55,7 +56,7 @@ func (n *namesFlag) Set(v string) error {
 // per source and a summary to stderr. It returns errSomeFailed when a
 // source failed.
 func fetchCommand(ctx context.Context, configPath string, names []string, getenv func(string) string, initDB bool, stderr io.Writer) error {
-	cfg, err := LoadConfig(configPath)
+	cfg, err := config.Load(configPath)
 	if err != nil {
 		return err
 	}
@@ -82,7 +83,7 @@ func fetchCommand(ctx context.Context, configPath string, names []string, getenv
 
 // checkNames returns an error naming the configured sources when a name is
 // not one of them.
-func checkNames(cfg *Config, names []string) error {
+func checkNames(cfg *config.Config, names []string) error {
 	known := make([]string, len(cfg.Sources))
 	for i, s := range cfg.Sources {
 		known[i] = s.Name
@@ -125,7 +126,7 @@ func fetchByDaemon(ctx context.Context, base string, names []string, progress fu
 // fetchDirect fetches with a scheduler of its own, as the daemon would. The
 // log, which would repeat the progress lines, is off unless LIBYAWIRE_LOG
 // asks for it.
-func fetchDirect(ctx context.Context, cfg *Config, getenv func(string) string, names []string, initDB bool, stderr io.Writer, progress func(string)) (summary string, failed bool, err error) {
+func fetchDirect(ctx context.Context, cfg *config.Config, getenv func(string) string, names []string, initDB bool, stderr io.Writer, progress func(string)) (summary string, failed bool, err error) {
 	logger := slog.New(slog.DiscardHandler)
 	if level := getenv("LIBYAWIRE_LOG"); level != "" {
 		if logger, err = newLogger(level, stderr); err != nil {
@@ -160,9 +161,9 @@ func fetchDirect(ctx context.Context, cfg *Config, getenv func(string) string, n
 }
 
 // newFetcher builds the fetcher of cfg's settings into db.
-func newFetcher(cfg *Config, db *store.DB, tagger *tag.Tagger) *fetch.Fetcher {
+func newFetcher(cfg *config.Config, db *store.DB, tagger *tag.Tagger) *fetch.Fetcher {
 	return fetch.New(db, fetch.Options{
-		UserAgent: cfg.UserAgent(version),
+		UserAgent: cfg.UserAgent(config.Version),
 		Timeout:   cfg.Fetch.Timeout,
 		MaxBody:   int64(cfg.Fetch.MaxBody),
 		MaxAge:    cfg.Retention.MaxAge,
@@ -188,7 +189,7 @@ func countFetch(m *publish.Metrics, src fetch.Source, out fetch.Outcome, err err
 
 // databasePath is the config's database unless LIBYAWIRE_DATABASE says
 // otherwise.
-func databasePath(cfg *Config, getenv func(string) string) string {
+func databasePath(cfg *config.Config, getenv func(string) string) string {
 	if p := getenv("LIBYAWIRE_DATABASE"); p != "" {
 		return p
 	}
@@ -356,7 +357,7 @@ type sourceRow struct {
 // in config order, with their last fetch as the daemon, if it runs, or the
 // database tells it.
 func sourcesCommand(ctx context.Context, configPath string, getenv func(string) string, stdout io.Writer) error {
-	cfg, err := LoadConfig(configPath)
+	cfg, err := config.Load(configPath)
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/libyawire/libyawire/fetch"
+	"github.com/libyawire/libyawire/internal/config"
 )
 
 // writeConfig writes a configuration listening at listen whose sources are
@@ -461,7 +462,7 @@ func TestDialAddr(t *testing.T) {
 
 // The config's timezone reaches the fetcher as a location.
 func TestFetchSourcesTimezone(t *testing.T) {
-	cfg, err := LoadConfig("config.yaml")
+	cfg, err := config.Load("config.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

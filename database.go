@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/libyawire/libyawire/internal/config"
 	"github.com/libyawire/libyawire/store"
 )
 
@@ -20,7 +21,7 @@ import (
 // dest, synced, opened and checked, and only then renamed to dest, so dest
 // is never a partial copy.
 func backupCommand(ctx context.Context, configPath, dest string, getenv func(string) string, stdout io.Writer) error {
-	cfg, err := LoadConfig(configPath)
+	cfg, err := config.Load(configPath)
 	if err != nil {
 		return err
 	}
@@ -112,7 +113,7 @@ func copyError(path string, err error) error {
 // what can into a new database there. It needs the daemon stopped: a file
 // being written looks damaged to a reader that takes no lock.
 func checkDBCommand(ctx context.Context, configPath, salvage string, getenv func(string) string, stdout io.Writer) error {
-	cfg, err := LoadConfig(configPath)
+	cfg, err := config.Load(configPath)
 	if err != nil {
 		return err
 	}
@@ -183,7 +184,7 @@ func writeFileReport(w io.Writer, path string, r *store.FileReport) {
 // compactCommand rewrites the database to reclaim the space that deleted
 // stories left. It runs only while no daemon holds the file.
 func compactCommand(ctx context.Context, configPath string, getenv func(string) string, stdout io.Writer) error {
-	cfg, err := LoadConfig(configPath)
+	cfg, err := config.Load(configPath)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/libyawire/libyawire/fetch"
 	"github.com/libyawire/libyawire/group"
+	"github.com/libyawire/libyawire/internal/config"
 	"github.com/libyawire/libyawire/tag"
 )
 
@@ -85,7 +86,7 @@ func TestGroupingQuality(t *testing.T) {
 	if len(pairs) < 150 {
 		t.Fatalf("%d labelled pairs; the set needs at least 150", len(pairs))
 	}
-	cfg, err := LoadConfig("config.yaml")
+	cfg, err := config.Load("config.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

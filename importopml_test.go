@@ -6,13 +6,15 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/libyawire/libyawire/internal/config"
 )
 
 const readerExport = "testdata/opml/reader-export.opml"
 
 // appendAndLoad appends text to a copy of the config at configPath and
 // loads the copy, as the operator who pastes the import's output would.
-func appendAndLoad(t *testing.T, configPath, text string) *Config {
+func appendAndLoad(t *testing.T, configPath, text string) *config.Config {
 	t.Helper()
 	raw, err := os.ReadFile(configPath)
 	if err != nil {
@@ -22,7 +24,7 @@ func appendAndLoad(t *testing.T, configPath, text string) *Config {
 	if err := os.WriteFile(path, append(raw, text...), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := LoadConfig(path)
+	cfg, err := config.Load(path)
 	if err != nil {
 		t.Fatalf("the config with the import appended does not load: %v\nthe import:\n%s", err, text)
 	}
@@ -33,7 +35,7 @@ func appendAndLoad(t *testing.T, configPath, text string) *Config {
 // what it holds) against the shipped config.yaml, appends the output to a
 // copy of it, and loads that.
 func TestImportOPML(t *testing.T) {
-	shipped, err := LoadConfig("config.yaml")
+	shipped, err := config.Load("config.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +100,7 @@ func TestImportOPMLIndent(t *testing.T) {
 }
 
 func TestImportOPMLNames(t *testing.T) {
-	cfg := &Config{Sources: []SourceConfig{
+	cfg := &config.Config{Sources: []config.Source{
 		{Name: "wire", URL: "https://wire.example/libya.rss"},
 		{Name: "libya-news-3", URL: "https://other.example/feed"},
 	}}

@@ -27,13 +27,11 @@ import (
 	"time"
 
 	"github.com/libyawire/libyawire/fetch"
+	"github.com/libyawire/libyawire/internal/config"
 	"github.com/libyawire/libyawire/publish"
 	"github.com/libyawire/libyawire/store"
 	"github.com/libyawire/libyawire/tag"
 )
-
-// version is set at build time with -ldflags "-X main.version=1.2.3".
-var version = "0.1.0-dev"
 
 // Grace periods at shutdown.
 const (
@@ -136,13 +134,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	switch cmd {
 	case "":
-		cfg, err := loadConfig(ctx, *configPath)
+		cfg, err := config.LoadContext(ctx, *configPath)
 		if err != nil {
 			return err
 		}
 		return serve(ctx, cfg, getenv, *initDB, stderr)
 	case "check":
-		cfg, err := loadConfig(ctx, *configPath)
+		cfg, err := config.LoadContext(ctx, *configPath)
 		if err != nil {
 			return err
 		}
@@ -169,7 +167,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "check-db":
 		return checkDBCommand(ctx, *configPath, *salvage, getenv, stdout)
 	case "version":
-		fmt.Fprintf(stdout, "libyawire %s\n", version)
+		fmt.Fprintf(stdout, "libyawire %s\n", config.Version)
 		return nil
 	case "help":
 		fmt.Fprint(stdout, usage)
@@ -190,7 +188,7 @@ func errUsage(err error) error {
 // retag brings the stored stories' tags up to the current rules, if they
 // were tagged under others. It runs beside fetching and serving; a stop
 // leaves it to carry on at the next start.
-func retag(ctx context.Context, db *store.DB, tagger *tag.Tagger, cfg *Config, logger *slog.Logger) {
+func retag(ctx context.Context, db *store.DB, tagger *tag.Tagger, cfg *config.Config, logger *slog.Logger) {
 	have, err := db.TagVersion()
 	if err != nil {
 		logger.Error("reading the tag rules version", "err", err)
@@ -234,7 +232,7 @@ func retag(ctx context.Context, db *store.DB, tagger *tag.Tagger, cfg *Config, l
 }
 
 // newTagger builds the tagger for the config's rules.
-func newTagger(cfg *Config) (*tag.Tagger, error) {
+func newTagger(cfg *config.Config) (*tag.Tagger, error) {
 	rules := make([]tag.Rule, len(cfg.Tags))
 	for i, r := range cfg.Tags {
 		rules[i] = tag.Rule{Slug: r.Slug, Title: r.Title, Match: r.Match, Ambiguous: r.Ambiguous, Implies: r.Implies}
@@ -247,7 +245,7 @@ func newTagger(cfg *Config) (*tag.Tagger, error) {
 }
 
 // fetchSources converts the configured sources for the fetcher.
-func fetchSources(cfg *Config) []fetch.Source {
+func fetchSources(cfg *config.Config) []fetch.Source {
 	out := make([]fetch.Source, len(cfg.Sources))
 	for i, s := range cfg.Sources {
 		out[i] = fetch.Source{
@@ -268,14 +266,14 @@ func fetchSources(cfg *Config) []fetch.Source {
 	return out
 }
 
-func publishOptions(cfg *Config, db *store.DB, sched *fetch.Scheduler) publish.Options {
+func publishOptions(cfg *config.Config, db *store.DB, sched *fetch.Scheduler) publish.Options {
 	opts := publish.Options{
 		BaseURL:     strings.TrimRight(cfg.BaseURL, "/"),
 		Title:       cfg.Feed.Title,
 		Description: cfg.Feed.Description,
 		Items:       cfg.Feed.Items,
 		TagTitles:   map[string]string{},
-		Version:     version,
+		Version:     config.Version,
 		Sources:     publishSources(cfg),
 		// The sources date from the file as it was when last loaded.
 		ConfigModified: configModified(cfg.Path),
@@ -294,7 +292,7 @@ func publishOptions(cfg *Config, db *store.DB, sched *fetch.Scheduler) publish.O
 
 // publishSources converts the configured sources for the server, and for
 // the opml command, which must list them as the server does.
-func publishSources(cfg *Config) []publish.Source {
+func publishSources(cfg *config.Config) []publish.Source {
 	out := make([]publish.Source, len(cfg.Sources))
 	for i, s := range cfg.Sources {
 		out[i] = publish.Source{Name: s.Name, Title: s.Title, URL: s.URL, Tags: s.Tags}

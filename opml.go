@@ -5,6 +5,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/libyawire/libyawire/internal/config"
 	"github.com/libyawire/libyawire/publish"
 )
 
@@ -12,7 +13,7 @@ import (
 // stdout, byte for byte what a daemon on the same config serves at
 // /sources.opml. It needs no database.
 func opmlCommand(configPath string, stdout io.Writer) error {
-	cfg, err := LoadConfig(configPath)
+	cfg, err := config.Load(configPath)
 	if err != nil {
 		return err
 	}

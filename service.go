@@ -22,6 +22,7 @@ import (
 
 	"github.com/libyawire/libyawire/fetch"
 	"github.com/libyawire/libyawire/group"
+	"github.com/libyawire/libyawire/internal/config"
 	"github.com/libyawire/libyawire/publish"
 	"github.com/libyawire/libyawire/store"
 	"github.com/libyawire/libyawire/tag"
@@ -49,7 +50,7 @@ type service struct {
 
 	fetcher  atomic.Pointer[fetch.Fetcher] // with the current rules and limits
 	handler  atomic.Pointer[handlerBox]    // the current publish server
-	cfg      atomic.Pointer[Config]
+	cfg      atomic.Pointer[config.Config]
 	served   chan error    // a server that stopped on its own
 	pruneNow chan struct{} // a reload may have changed retention
 
@@ -74,7 +75,7 @@ type handlerBox struct{ http.Handler }
 // reloads the configuration on SIGHUP or when its file is saved. Under
 // systemd it reports its state (READY, RELOADING, STOPPING) and pings the
 // watchdog while the scheduler and the database are healthy.
-func serve(ctx context.Context, cfg *Config, getenv func(string) string, initDB bool, stderr io.Writer) error {
+func serve(ctx context.Context, cfg *config.Config, getenv func(string) string, initDB bool, stderr io.Writer) error {
 	logger, err := newLogger(getenv("LIBYAWIRE_LOG"), stderr)
 	if err != nil {
 		return err
@@ -114,7 +115,7 @@ func serve(ctx context.Context, cfg *Config, getenv func(string) string, initDB 
 		return fmt.Errorf("listen: %w", err)
 	}
 	s.startServer(ln)
-	logger.Info("listening", "addr", s.addr, "database", s.dbPath, "sources", len(cfg.Sources), "version", version)
+	logger.Info("listening", "addr", s.addr, "database", s.dbPath, "sources", len(cfg.Sources), "version", config.Version)
 	s.sched.Start()
 	s.startRetag(cfg, s.tagger)
 	s.startRegroup(cfg)
@@ -242,7 +243,7 @@ func (s *service) startPinger(hub string) {
 // startRetag re-tags the stored stories under tagger's rules in the
 // background, if they were tagged under others. Called with s.mu held, or
 // before the service is shared.
-func (s *service) startRetag(cfg *Config, tagger *tag.Tagger) {
+func (s *service) startRetag(cfg *config.Config, tagger *tag.Tagger) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -258,7 +259,7 @@ func (s *service) startRetag(cfg *Config, tagger *tag.Tagger) {
 // startRegroup regroups the stored stories in the background, if they
 // were grouped under other settings. Called with s.mu held, or before the
 // service is shared.
-func (s *service) startRegroup(cfg *Config) {
+func (s *service) startRegroup(cfg *config.Config) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -274,7 +275,7 @@ func (s *service) startRegroup(cfg *Config) {
 // loaded is a configuration file read and checked for a reload.
 type loaded struct {
 	raw    []byte
-	cfg    *Config
+	cfg    *config.Config
 	tagger *tag.Tagger
 	err    error
 }
@@ -293,7 +294,7 @@ func (s *service) load() <-chan *loaded {
 		l := &loaded{}
 		l.raw, _ = os.ReadFile(path)
 		if l.raw == nil || !bytes.Equal(l.raw, last) { // else reload leaves it
-			l.cfg, l.err = LoadConfig(path)
+			l.cfg, l.err = config.Load(path)
 			if l.err == nil {
 				l.tagger, l.err = newTagger(l.cfg) // validation keeps this from failing
 			}
@@ -390,7 +391,7 @@ func (s *service) reload(l *loaded) {
 // Called with s.mu held.
 func (s *service) refuse(err error) {
 	var problems []string
-	var errs ConfigErrors
+	var errs config.Errors
 	if errors.As(err, &errs) {
 		for _, e := range errs {
 			problems = append(problems, e.Error())
@@ -503,7 +504,7 @@ func (s *service) prune(ctx context.Context) {
 
 // groupConfig converts the config's stories section for the store: nil
 // when grouping is off.
-func groupConfig(cfg *Config) *group.Config {
+func groupConfig(cfg *config.Config) *group.Config {
 	if !cfg.Stories.Group {
 		return nil
 	}
@@ -512,7 +513,7 @@ func groupConfig(cfg *Config) *group.Config {
 
 // groupVersion names grouping settings, for the store to know when the
 // stories were grouped under others.
-func groupVersion(cfg *Config) string {
+func groupVersion(cfg *config.Config) string {
 	g := groupConfig(cfg)
 	if g == nil {
 		return "off"
@@ -522,7 +523,7 @@ func groupVersion(cfg *Config) string {
 
 // regroup brings the stored stories' groups up to the config's settings,
 // if they were grouped under others, like retag.
-func regroup(ctx context.Context, db *store.DB, cfg *Config, logger *slog.Logger) {
+func regroup(ctx context.Context, db *store.DB, cfg *config.Config, logger *slog.Logger) {
 	have, err := db.GroupVersion()
 	if err != nil {
 		logger.Error("reading the grouping version", "err", err)
@@ -552,7 +553,7 @@ func regroup(ctx context.Context, db *store.DB, cfg *Config, logger *slog.Logger
 }
 
 // retention converts the config's retention settings for the store.
-func retention(cfg *Config) store.Retention {
+func retention(cfg *config.Config) store.Retention {
 	r := store.Retention{MaxAge: cfg.Retention.MaxAge}
 	for _, src := range cfg.Sources {
 		if src.MaxItems > 0 {
@@ -610,6 +611,6 @@ func notify(logger *slog.Logger, state string) {
 }
 
 // fetchLimits is the config's limits for the scheduler.
-func fetchLimits(cfg *Config) fetch.Limits {
+func fetchLimits(cfg *config.Config) fetch.Limits {
 	return fetch.Limits{Concurrency: cfg.Fetch.Concurrency, PerHost: cfg.Fetch.PerHost}
 }

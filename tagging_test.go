@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/libyawire/libyawire/internal/config"
 	"github.com/libyawire/libyawire/tag"
 )
 
@@ -11,7 +12,7 @@ import (
 // Libyan outlets and general wires with the shipped config.yaml, and checks
 // the tags a Libya desk editor would give them and those they would not.
 func TestShippedRules(t *testing.T) {
-	cfg, err := LoadConfig("config.yaml")
+	cfg, err := config.Load("config.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"errors"
@@ -59,26 +59,26 @@ func TestAliasBomb(t *testing.T) {
 			}
 			done := make(chan error, 1)
 			go func() {
-				_, err := LoadConfig(path)
+				_, err := Load(path)
 				done <- err
 			}()
 			var err error
 			select {
 			case err = <-done:
 			case <-time.After(2 * time.Second):
-				t.Fatal("LoadConfig has not returned after 2s")
+				t.Fatal("Load has not returned after 2s")
 			}
 			if tt.text == "" {
 				if err != nil {
-					t.Fatalf("LoadConfig: %v", err)
+					t.Fatalf("Load: %v", err)
 				}
 				return
 			}
-			var errs ConfigErrors
+			var errs Errors
 			if !errors.As(err, &errs) {
-				t.Fatalf("LoadConfig: %v, want a problem at line %d", err, tt.line)
+				t.Fatalf("Load: %v, want a problem at line %d", err, tt.line)
 			}
-			if !slices.ContainsFunc(errs, func(e ConfigError) bool { return e.Line == tt.line && strings.Contains(e.Msg, tt.text) }) {
+			if !slices.ContainsFunc(errs, func(e Error) bool { return e.Line == tt.line && strings.Contains(e.Msg, tt.text) }) {
 				t.Errorf("got %v, want line %d: ...%s...", err, tt.line, tt.text)
 			}
 			if strings.Contains(tt.text, "too many") && len(errs) != 1 {

@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"bytes"
@@ -29,27 +29,27 @@ import (
 )
 
 // Config is config.yaml as the operator wrote it, with defaults filled in.
-// LoadConfig is the only way to get one that knows its line numbers; a Config
+// Load is the only way to get one that knows its line numbers; a Config
 // built in code validates too, but its problems carry no position.
 type Config struct {
-	Path      string          `yaml:"-"` // the file it was loaded from, as given to LoadConfig
-	Listen    string          `yaml:"listen"`
-	BaseURL   string          `yaml:"base_url"`
-	Database  string          `yaml:"database"` // absolute once loaded: relative paths resolve against the config file's folder
-	Schedule  string          `yaml:"schedule"`
-	Fetch     FetchConfig     `yaml:"fetch"`
-	Retention RetentionConfig `yaml:"retention"`
-	Stories   StoriesConfig   `yaml:"stories"`
-	Feed      FeedConfig      `yaml:"feed"`
-	Tags      []TagRule       `yaml:"tags"`
-	Sources   []SourceConfig  `yaml:"sources"`
-	WebSubHub string          `yaml:"websub_hub"` // optional: a WebSub hub the feeds name and that is told when they change
+	Path      string    `yaml:"-"` // the file it was loaded from, as given to Load
+	Listen    string    `yaml:"listen"`
+	BaseURL   string    `yaml:"base_url"`
+	Database  string    `yaml:"database"` // absolute once loaded: relative paths resolve against the config file's folder
+	Schedule  string    `yaml:"schedule"`
+	Fetch     Fetch     `yaml:"fetch"`
+	Retention Retention `yaml:"retention"`
+	Stories   Stories   `yaml:"stories"`
+	Feed      Feed      `yaml:"feed"`
+	Tags      []TagRule `yaml:"tags"`
+	Sources   []Source  `yaml:"sources"`
+	WebSubHub string    `yaml:"websub_hub"` // optional: a WebSub hub the feeds name and that is told when they change
 
 	pos *positions // where each key was written, for Validate's messages
 }
 
-// FetchConfig tunes how sources are fetched.
-type FetchConfig struct {
+// Fetch tunes how sources are fetched.
+type Fetch struct {
 	Concurrency int           `yaml:"concurrency"` // fetches in flight at once
 	PerHost     int           `yaml:"per_host"`    // of which at most this many to one host
 	Timeout     time.Duration `yaml:"timeout"`     // per request, body included
@@ -57,21 +57,21 @@ type FetchConfig struct {
 	UserAgent   string        `yaml:"user_agent"`  // the text VERSION is replaced, see Config.UserAgent
 }
 
-// RetentionConfig says how long stories are kept.
-type RetentionConfig struct {
+// Retention says how long stories are kept.
+type Retention struct {
 	MaxAge time.Duration `yaml:"max_age"` // older stories are pruned; 0 keeps them forever
 }
 
-// StoriesConfig says when reports of different outlets are one story.
-type StoriesConfig struct {
+// Stories says when reports of different outlets are one story.
+type Stories struct {
 	Group         bool          `yaml:"group"`          // group reworded reports at all [true]
 	Window        time.Duration `yaml:"window"`         // how far apart they may be published [72h]
 	Threshold     float64       `yaml:"threshold"`      // least word overlap, 0 to 1 [0.6]
 	CrossLanguage bool          `yaml:"cross_language"` // group English and Arabic by entities [false]
 }
 
-// FeedConfig describes the merged feed.
-type FeedConfig struct {
+// Feed describes the merged feed.
+type Feed struct {
 	Title       string `yaml:"title"`
 	Description string `yaml:"description"`
 	Items       int    `yaml:"items"` // items per response when the request gives no limit
@@ -87,8 +87,8 @@ type TagRule struct {
 	Implies   []string `yaml:"implies"`
 }
 
-// SourceConfig is one feed to fetch.
-type SourceConfig struct {
+// Source is one feed to fetch.
+type Source struct {
 	Name     string   `yaml:"name"` // unique slug, used in URLs and logs
 	Title    string   `yaml:"title"`
 	URL      string   `yaml:"url"`
@@ -101,15 +101,15 @@ type SourceConfig struct {
 	MaxItems int      `yaml:"max_items"` // keep only the source's newest this many stories; 0: no limit
 }
 
-// ConfigError is one problem in a configuration file.
-type ConfigError struct {
-	File string // the path as given to LoadConfig; empty for a Config built in code
+// Error is one problem in a configuration file.
+type Error struct {
+	File string // the path as given to Load; empty for a Config built in code
 	Line int    // 1-based; 0 when unknown
 	Msg  string // what is wrong and what to change
 }
 
 // Error returns the problem as FILE:LINE: message, leaving out what is unknown.
-func (e ConfigError) Error() string {
+func (e Error) Error() string {
 	switch {
 	case e.File != "" && e.Line > 0:
 		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
@@ -121,13 +121,13 @@ func (e ConfigError) Error() string {
 	return e.Msg
 }
 
-// ConfigErrors is every problem found in one configuration, sorted by line.
-// LoadConfig and Validate return it as their error; use errors.As to get at
+// Errors is every problem found in one configuration, sorted by line.
+// Load and Validate return it as their error; use errors.As to get at
 // the individual problems.
-type ConfigErrors []ConfigError
+type Errors []Error
 
 // Error returns one problem per line.
-func (es ConfigErrors) Error() string {
+func (es Errors) Error() string {
 	lines := make([]string, len(es))
 	for i, e := range es {
 		lines[i] = e.Error()
@@ -142,16 +142,16 @@ func defaultConfig() Config {
 		Listen:   "127.0.0.1:8080",
 		Database: "libyawire.db",
 		Schedule: "@every 15m",
-		Fetch: FetchConfig{
+		Fetch: Fetch{
 			Concurrency: 8,
 			PerHost:     2,
 			Timeout:     30 * time.Second,
 			MaxBody:     10 << 20,
 			UserAgent:   defaultUserAgent,
 		},
-		Retention: RetentionConfig{MaxAge: 90 * 24 * time.Hour},
-		Stories:   StoriesConfig{Group: true, Window: group.DefaultWindow, Threshold: group.DefaultThreshold},
-		Feed: FeedConfig{
+		Retention: Retention{MaxAge: 90 * 24 * time.Hour},
+		Stories:   Stories{Group: true, Window: group.DefaultWindow, Threshold: group.DefaultThreshold},
+		Feed: Feed{
 			Title:       "Libya news",
 			Description: "Libya news from many outlets, merged and tagged by libyawire",
 			Items:       50,
@@ -159,11 +159,11 @@ func defaultConfig() Config {
 	}
 }
 
-// LoadConfig reads the configuration at path, fills in defaults, makes the
+// Load reads the configuration at path, fills in defaults, makes the
 // database path absolute and validates the result. Any problem in the file,
-// from YAML syntax to an undefined tag, comes back as ConfigErrors; a file
+// from YAML syntax to an undefined tag, comes back as Errors; a file
 // that cannot be read returns the error from os.ReadFile.
-func LoadConfig(path string) (*Config, error) {
+func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -182,17 +182,17 @@ func LoadConfig(path string) (*Config, error) {
 	return &c, nil
 }
 
-// loadConfig is LoadConfig that gives up when ctx is done: SIGINT and
+// LoadContext is Load that gives up when ctx is done: SIGINT and
 // SIGTERM stop `check`, or a daemon starting, however long the file
 // takes to read (one on a stalled network mount, say).
-func loadConfig(ctx context.Context, path string) (*Config, error) {
+func LoadContext(ctx context.Context, path string) (*Config, error) {
 	type result struct {
 		cfg *Config
 		err error
 	}
 	done := make(chan result, 1) // never blocks: the caller may be gone
 	go func() {
-		cfg, err := LoadConfig(path)
+		cfg, err := Load(path)
 		done <- result{cfg, err}
 	}()
 	select {
@@ -258,8 +258,8 @@ func (c *Config) UserAgent(version string) string {
 }
 
 // Validate checks the configuration and returns every problem it finds as
-// ConfigErrors, sorted by line, or nil. It expects the defaults to be filled
-// in, as LoadConfig does before running the same checks.
+// Errors, sorted by line, or nil. It expects the defaults to be filled
+// in, as Load does before running the same checks.
 func (c *Config) Validate() error {
 	if errs := sortProblems(c.problems()); len(errs) > 0 {
 		return errs
@@ -269,8 +269,8 @@ func (c *Config) Validate() error {
 
 // sortProblems drops repeated problems and sorts the rest by line, keeping
 // the order in which problems on one line were found.
-func sortProblems(errs ConfigErrors) ConfigErrors {
-	seen := make(map[ConfigError]bool, len(errs))
+func sortProblems(errs Errors) Errors {
+	seen := make(map[Error]bool, len(errs))
 	out := errs[:0:0]
 	for _, e := range errs {
 		if !seen[e] {
@@ -346,9 +346,9 @@ func (p *positions) hasFailed(path string) bool {
 type decoder struct {
 	file   string
 	pos    *positions
-	errs   ConfigErrors
-	said   map[ConfigError]bool // what errs holds: an alias met many times fails once
-	inside map[*yaml.Node]bool  // the nodes being decoded, to stop an alias that contains itself
+	errs   Errors
+	said   map[Error]bool      // what errs holds: an alias met many times fails once
+	inside map[*yaml.Node]bool // the nodes being decoded, to stop an alias that contains itself
 
 	budget    int // how many more values and keys the walk may visit
 	aliasLine int // the line of the outermost alias being followed, or 0
@@ -357,12 +357,12 @@ type decoder struct {
 
 // fail records a problem that leaves the values around it usable.
 func (d *decoder) fail(line int, format string, args ...any) {
-	e := ConfigError{File: d.file, Line: line, Msg: fmt.Sprintf(format, args...)}
+	e := Error{File: d.file, Line: line, Msg: fmt.Sprintf(format, args...)}
 	if d.said[e] {
 		return
 	}
 	if d.said == nil {
-		d.said = map[ConfigError]bool{}
+		d.said = map[Error]bool{}
 	}
 	d.said[e] = true
 	d.errs = append(d.errs, e)
@@ -438,7 +438,7 @@ func (d *decoder) document(data []byte, c *Config) bool {
 	if d.exhausted {
 		// What the walk did not reach would be reported missing: only the
 		// alias is worth saying.
-		d.errs = ConfigErrors{d.errs[slices.IndexFunc(d.errs, func(e ConfigError) bool { return e.Msg == errAliasBomb })]}
+		d.errs = Errors{d.errs[slices.IndexFunc(d.errs, func(e Error) bool { return e.Msg == errAliasBomb })]}
 		return false
 	}
 	return true
@@ -463,7 +463,7 @@ var yamlParserErrors = map[string]bool{
 	"found duplicate %TAG directive":         true,
 }
 
-// syntaxError turns yaml.v3's "yaml: line 3: ..." into a ConfigError, with a
+// syntaxError turns yaml.v3's "yaml: line 3: ..." into a Error, with a
 // hint for the mistakes that cause most of them.
 func (d *decoder) syntaxError(err error, data []byte) {
 	line, msg := 0, strings.TrimPrefix(err.Error(), "yaml: ")
@@ -686,7 +686,7 @@ func (d *decoder) sequence(n *yaml.Node, v reflect.Value, path, label string) {
 }
 
 var (
-	sourceType = reflect.TypeFor[SourceConfig]()
+	sourceType = reflect.TypeFor[Source]()
 	ruleType   = reflect.TypeFor[TagRule]()
 )
 
@@ -875,7 +875,7 @@ const slugRule = "lower-case letters and digits, joined by single hyphens"
 // checker collects the problems Validate finds.
 type checker struct {
 	c    *Config
-	errs ConfigErrors
+	errs Errors
 }
 
 // fail records a problem at the line of path, unless decoding that value
@@ -884,7 +884,7 @@ func (ch *checker) fail(path, format string, args ...any) {
 	if ch.c.pos.hasFailed(path) {
 		return
 	}
-	ch.errs = append(ch.errs, ConfigError{File: ch.c.Path, Line: ch.c.pos.line(path), Msg: fmt.Sprintf(format, args...)})
+	ch.errs = append(ch.errs, Error{File: ch.c.Path, Line: ch.c.pos.line(path), Msg: fmt.Sprintf(format, args...)})
 }
 
 // earlier says where a duplicate was first written.
@@ -922,7 +922,7 @@ func (ch *checker) uniqueSlug(id identity, i int, value, label string, first map
 
 // problems runs every check, in file order as far as possible: the top-level
 // keys, fetch, retention and feed, the tag rules, then the sources.
-func (c *Config) problems() ConfigErrors {
+func (c *Config) problems() Errors {
 	ch := &checker{c: c}
 	ch.topLevel()
 	ch.sections()
@@ -956,7 +956,7 @@ func (ch *checker) topLevel() {
 	case c.BaseURL == "" && listenErr == nil:
 		ch.fail("base_url", "base_url is empty: give the public URL of this server, such as https://news.example.org")
 	case c.BaseURL != "":
-		if problem := httpURLProblem(c.BaseURL, "https://news.example.org"); problem != "" {
+		if problem := URLProblem(c.BaseURL, "https://news.example.org"); problem != "" {
 			ch.fail("base_url", "base_url %q: %s", c.BaseURL, problem)
 		} else if u, _ := url.Parse(c.BaseURL); u.RawQuery != "" || u.Fragment != "" {
 			ch.fail("base_url", "base_url %q: remove the query or fragment", c.BaseURL)
@@ -966,7 +966,7 @@ func (ch *checker) topLevel() {
 		ch.fail("database", "database is empty: give a file name such as libyawire.db")
 	}
 	if c.WebSubHub != "" {
-		if problem := httpURLProblem(c.WebSubHub, "https://pubsubhubbub.appspot.com/"); problem != "" {
+		if problem := URLProblem(c.WebSubHub, "https://pubsubhubbub.appspot.com/"); problem != "" {
 			ch.fail("websub_hub", "websub_hub %q: %s", c.WebSubHub, problem)
 		}
 	}
@@ -1119,7 +1119,7 @@ func (ch *checker) sources(defined map[string]bool) {
 		ch.uniqueSlug(identity{"sources", "name", "source", "libya-herald"}, i, s.Name, label, first)
 		if s.URL == "" {
 			ch.fail(at("url"), "%s has no url: add url: with the feed's address", label)
-		} else if problem := httpURLProblem(s.URL, "https://example.org/feed/"); problem != "" {
+		} else if problem := URLProblem(s.URL, "https://example.org/feed/"); problem != "" {
 			ch.fail(at("url"), "%s: url %q: %s", label, s.URL, problem)
 		}
 		if s.Schedule != "" && s.Schedule != c.Schedule { // the top-level one is checked once
@@ -1152,9 +1152,9 @@ func (ch *checker) sources(defined map[string]bool) {
 	}
 }
 
-// httpURLProblem says what keeps s from being an absolute http or https URL
+// URLProblem says what keeps s from being an absolute http or https URL
 // with a host, or returns "".
-func httpURLProblem(s, example string) string {
+func URLProblem(s, example string) string {
 	u, err := url.Parse(s)
 	var urlErr *url.Error
 	switch {
