@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/libyawire/libyawire/internal/config"
+	"github.com/libyawire/libyawire/internal/daemon"
 	"github.com/libyawire/libyawire/store"
 )
 
@@ -25,7 +26,7 @@ func backupCommand(ctx context.Context, configPath, dest string, getenv func(str
 	if err != nil {
 		return err
 	}
-	dbPath := databasePath(cfg, getenv)
+	dbPath := daemon.DatabasePath(cfg, getenv)
 	tmp, err := os.CreateTemp(filepath.Dir(dest), filepath.Base(dest)+".partial-*")
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
@@ -117,7 +118,7 @@ func checkDBCommand(ctx context.Context, configPath, salvage string, getenv func
 	if err != nil {
 		return err
 	}
-	dbPath := databasePath(cfg, getenv)
+	dbPath := daemon.DatabasePath(cfg, getenv)
 	if base := runningDaemon(ctx, cfg.Listen); base != "" {
 		return fmt.Errorf("check-db: the daemon at %s holds %s; stop it first (systemctl stop libyawire), then run libyawire check-db", base, dbPath)
 	}
@@ -188,7 +189,7 @@ func compactCommand(ctx context.Context, configPath string, getenv func(string) 
 	if err != nil {
 		return err
 	}
-	dbPath := databasePath(cfg, getenv)
+	dbPath := daemon.DatabasePath(cfg, getenv)
 	if base := runningDaemon(ctx, cfg.Listen); base != "" {
 		return fmt.Errorf("compact: the daemon at %s holds %s; stop it first (systemctl stop libyawire), then run libyawire compact", base, dbPath)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/libyawire/libyawire/fetch"
 	"github.com/libyawire/libyawire/group"
 	"github.com/libyawire/libyawire/internal/config"
+	"github.com/libyawire/libyawire/internal/daemon"
 	"github.com/libyawire/libyawire/tag"
 )
 
@@ -90,7 +91,7 @@ func TestGroupingQuality(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tg, err := newTagger(cfg)
+	tg, err := daemon.NewTagger(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

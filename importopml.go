@@ -270,3 +270,11 @@ func yamlScalar(s string) string {
 // oneLine returns s with its runs of white space, line breaks included,
 // made single spaces, so that it fits in a comment.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// plural returns one when n is 1 and many otherwise.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

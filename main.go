@@ -19,24 +19,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
-	"time"
 
-	"github.com/libyawire/libyawire/fetch"
 	"github.com/libyawire/libyawire/internal/config"
-	"github.com/libyawire/libyawire/publish"
+	"github.com/libyawire/libyawire/internal/daemon"
 	"github.com/libyawire/libyawire/store"
-	"github.com/libyawire/libyawire/tag"
-)
-
-// Grace periods at shutdown.
-const (
-	serverGrace = 5 * time.Second  // for requests in flight
-	fetchGrace  = 15 * time.Second // for fetches in flight; then they are cancelled
 )
 
 func main() {
@@ -138,7 +127,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if err != nil {
 			return err
 		}
-		return serve(ctx, cfg, getenv, *initDB, stderr)
+		return daemon.Run(ctx, cfg, getenv, *initDB, stderr)
 	case "check":
 		cfg, err := config.LoadContext(ctx, *configPath)
 		if err != nil {
@@ -181,131 +170,4 @@ func errUsage(err error) error {
 		return nil
 	}
 	return fmt.Errorf("%w\n%s", err, usage)
-}
-
-// serve runs the daemon: the store, the scheduler and the HTTP server, until
-// ctx is cancelled; then it stops them in reverse order.
-// retag brings the stored stories' tags up to the current rules, if they
-// were tagged under others. It runs beside fetching and serving; a stop
-// leaves it to carry on at the next start.
-func retag(ctx context.Context, db *store.DB, tagger *tag.Tagger, cfg *config.Config, logger *slog.Logger) {
-	have, err := db.TagVersion()
-	if err != nil {
-		logger.Error("reading the tag rules version", "err", err)
-		return
-	}
-	if have == tagger.Version() {
-		return
-	}
-	if have == "" && db.Changed().IsZero() {
-		// A new database: every story it will hold is tagged by tagger.
-		if err := db.SetTagVersion(tagger.Version()); err != nil {
-			logger.Error("recording the tag rules version", "err", err)
-		}
-		return
-	}
-	sourceTags := map[string][]string{}
-	for _, s := range cfg.Sources {
-		sourceTags[s.Name] = s.Tags
-	}
-	fn := func(story *store.Item, c *store.Copy) []string {
-		tags, ok := sourceTags[c.Source]
-		if !ok {
-			return c.Tags // a source no longer configured keeps the tags it had
-		}
-		return tagger.Tags(tag.Input{
-			Title: story.Title, Summary: story.Summary, Content: story.Content,
-			Categories: c.Categories, SourceTags: tags,
-		})
-	}
-	start := time.Now()
-	logger.Info("re-tagging stored stories under changed rules", "from", have, "to", tagger.Version())
-	changed, err := db.Retag(ctx, tagger.Version(), 0, fn)
-	switch {
-	case errors.Is(err, context.Canceled):
-		logger.Info("re-tagging paused until the next start", "changed", changed)
-	case err != nil:
-		logger.Error("re-tagging failed", "changed", changed, "err", err)
-	default:
-		logger.Info("re-tagged", "changed", changed, "took", time.Since(start).Round(time.Millisecond))
-	}
-}
-
-// newTagger builds the tagger for the config's rules.
-func newTagger(cfg *config.Config) (*tag.Tagger, error) {
-	rules := make([]tag.Rule, len(cfg.Tags))
-	for i, r := range cfg.Tags {
-		rules[i] = tag.Rule{Slug: r.Slug, Title: r.Title, Match: r.Match, Ambiguous: r.Ambiguous, Implies: r.Implies}
-	}
-	t, err := tag.New(rules)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", cfg.Path, err)
-	}
-	return t, nil
-}
-
-// fetchSources converts the configured sources for the fetcher.
-func fetchSources(cfg *config.Config) []fetch.Source {
-	out := make([]fetch.Source, len(cfg.Sources))
-	for i, s := range cfg.Sources {
-		out[i] = fetch.Source{
-			Name:     s.Name,
-			Title:    s.Title,
-			URL:      s.URL,
-			Schedule: s.Schedule,
-			Tags:     s.Tags,
-			Keep:     s.Keep,
-			Drop:     s.Drop,
-			Language: s.Language,
-		}
-		if s.Timezone != "" {
-			// The config check has loaded it once already.
-			out[i].Location, _ = time.LoadLocation(s.Timezone)
-		}
-	}
-	return out
-}
-
-func publishOptions(cfg *config.Config, db *store.DB, sched *fetch.Scheduler) publish.Options {
-	opts := publish.Options{
-		BaseURL:     strings.TrimRight(cfg.BaseURL, "/"),
-		Title:       cfg.Feed.Title,
-		Description: cfg.Feed.Description,
-		Items:       cfg.Feed.Items,
-		TagTitles:   map[string]string{},
-		Version:     config.Version,
-		Sources:     publishSources(cfg),
-		// The sources date from the file as it was when last loaded.
-		ConfigModified: configModified(cfg.Path),
-		Healthy: func() error {
-			if !sched.Running() {
-				return errors.New("the scheduler is not running")
-			}
-			return db.Check()
-		},
-	}
-	for _, r := range cfg.Tags {
-		opts.TagTitles[r.Slug] = r.Title
-	}
-	return opts
-}
-
-// publishSources converts the configured sources for the server, and for
-// the opml command, which must list them as the server does.
-func publishSources(cfg *config.Config) []publish.Source {
-	out := make([]publish.Source, len(cfg.Sources))
-	for i, s := range cfg.Sources {
-		out[i] = publish.Source{Name: s.Name, Title: s.Title, URL: s.URL, Tags: s.Tags}
-	}
-	return out
-}
-
-func newLogger(level string, w io.Writer) (*slog.Logger, error) {
-	var l slog.Level
-	if level != "" {
-		if err := l.UnmarshalText([]byte(level)); err != nil {
-			return nil, fmt.Errorf("LIBYAWIRE_LOG=%q: want debug, info, warn or error", level)
-		}
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }

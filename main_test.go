@@ -138,8 +138,8 @@ func (w *logWatch) String() string {
 	return w.buf.String()
 }
 
-// daemon is a running `libyawire -config FILE` inside the test process.
-type daemon struct {
+// testDaemon is a running `libyawire -config FILE` inside the test process.
+type testDaemon struct {
 	t    *testing.T
 	base string
 	log  *logWatch
@@ -148,7 +148,7 @@ type daemon struct {
 
 // startDaemon runs the real wiring and waits until it listens and has
 // fetched every one of nSources once.
-func startDaemon(t *testing.T, configPath string, nSources int) *daemon {
+func startDaemon(t *testing.T, configPath string, nSources int) *testDaemon {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	lw := newLogWatch()
@@ -165,7 +165,7 @@ func startDaemon(t *testing.T, configPath string, nSources int) *daemon {
 		fmt.Fprintf(lw, "run returned: %v\n", runErr)
 		close(exited)
 	}()
-	d := &daemon{t: t, log: lw}
+	d := &testDaemon{t: t, log: lw}
 	// stop may be called again (a deferred stop after the test's own):
 	// it returns what the first call did.
 	var once sync.Once
@@ -185,7 +185,7 @@ func startDaemon(t *testing.T, configPath string, nSources int) *daemon {
 	return d
 }
 
-func (d *daemon) get(path string) (*http.Response, []byte) {
+func (d *testDaemon) get(path string) (*http.Response, []byte) {
 	d.t.Helper()
 	resp, err := http.Get(d.base + path)
 	if err != nil {
@@ -211,7 +211,7 @@ type jsonFeed struct {
 	} `json:"items"`
 }
 
-func (d *daemon) feed(path string) jsonFeed {
+func (d *testDaemon) feed(path string) jsonFeed {
 	d.t.Helper()
 	resp, body := d.get(path)
 	if resp.StatusCode != http.StatusOK {

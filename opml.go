@@ -2,10 +2,9 @@ package main
 
 import (
 	"io"
-	"os"
-	"time"
 
 	"github.com/libyawire/libyawire/internal/config"
+	"github.com/libyawire/libyawire/internal/daemon"
 	"github.com/libyawire/libyawire/publish"
 )
 
@@ -17,20 +16,10 @@ func opmlCommand(configPath string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	doc, err := publish.NewOPML(cfg.Feed.Title, configModified(cfg.Path), publishSources(cfg)).Render()
+	doc, err := publish.NewOPML(cfg.Feed.Title, daemon.ConfigModified(cfg.Path), daemon.PublishSources(cfg)).Render()
 	if err != nil {
 		return err
 	}
 	_, err = stdout.Write(doc)
 	return err
-}
-
-// configModified returns when the file at path was last modified, to the
-// second as HTTP and OPML dates have it; the zero time when it cannot tell.
-func configModified(path string) time.Time {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return time.Time{}
-	}
-	return fi.ModTime().UTC().Truncate(time.Second)
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/libyawire/libyawire/internal/config"
+	"github.com/libyawire/libyawire/internal/daemon"
 	"github.com/libyawire/libyawire/tag"
 )
 
@@ -16,7 +17,7 @@ func TestShippedRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tagger, err := newTagger(cfg)
+	tagger, err := daemon.NewTagger(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"bytes"
@@ -69,19 +69,19 @@ type service struct {
 
 type handlerBox struct{ http.Handler }
 
-// serve runs the daemon until ctx is done: it opens the database (making
+// Run runs the daemon until ctx is done: it opens the database (making
 // a new one of an empty file only with initDB), serves
 // HTTP, fetches on schedule, prunes, re-tags when the rules change, and
 // reloads the configuration on SIGHUP or when its file is saved. Under
 // systemd it reports its state (READY, RELOADING, STOPPING) and pings the
 // watchdog while the scheduler and the database are healthy.
-func serve(ctx context.Context, cfg *config.Config, getenv func(string) string, initDB bool, stderr io.Writer) error {
-	logger, err := newLogger(getenv("LIBYAWIRE_LOG"), stderr)
+func Run(ctx context.Context, cfg *config.Config, getenv func(string) string, initDB bool, stderr io.Writer) error {
+	logger, err := NewLogger(getenv("LIBYAWIRE_LOG"), stderr)
 	if err != nil {
 		return err
 	}
 	s := &service{logger: logger, getenv: getenv, stopping: ctx, served: make(chan error, 1), pruneNow: make(chan struct{}, 1)}
-	s.dbPath = databasePath(cfg, getenv)
+	s.dbPath = DatabasePath(cfg, getenv)
 	s.db, err = store.Open(s.dbPath, &store.Options{Logger: logger, Init: initDB})
 	if err != nil {
 		return err
@@ -91,7 +91,7 @@ func serve(ctx context.Context, cfg *config.Config, getenv func(string) string, 
 			logger.Error("closing the database", "err", err)
 		}
 	}()
-	if s.tagger, err = newTagger(cfg); err != nil {
+	if s.tagger, err = NewTagger(cfg); err != nil {
 		return err
 	}
 	s.lastFile, _ = os.ReadFile(cfg.Path)
@@ -296,7 +296,7 @@ func (s *service) load() <-chan *loaded {
 		if l.raw == nil || !bytes.Equal(l.raw, last) { // else reload leaves it
 			l.cfg, l.err = config.Load(path)
 			if l.err == nil {
-				l.tagger, l.err = newTagger(l.cfg) // validation keeps this from failing
+				l.tagger, l.err = NewTagger(l.cfg) // validation keeps this from failing
 			}
 		}
 		out <- l
@@ -333,7 +333,7 @@ func (s *service) reload(l *loaded) {
 		s.refuse(err)
 		return
 	}
-	if databasePath(cfg, s.getenv) != s.dbPath {
+	if DatabasePath(cfg, s.getenv) != s.dbPath {
 		s.logger.Warn("a new database path takes effect at the next start", "database", s.dbPath, "configured", cfg.Database)
 	}
 
