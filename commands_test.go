@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/libyawire/libyawire/internal/cli"
 )
 
 // writeConfig writes a configuration listening at listen whose sources are
@@ -59,7 +60,7 @@ const flakyRSS = `<?xml version="1.0" encoding="UTF-8"?>
 func runCommand(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	err = run(context.Background(), args, func(string) string { return "" }, &out, &errOut)
+	err = cli.Run(context.Background(), args, func(string) string { return "" }, &out, &errOut)
 	return out.String(), errOut.String(), err
 }
 
@@ -118,7 +119,7 @@ func TestFetchCommand(t *testing.T) {
 		},
 		{
 			args:    []string{"fetch"},
-			wantErr: errSomeFailed.Error(),
+			wantErr: cli.ErrSomeFailed.Error(),
 			wantLines: []string{"herald: not modified", "arabic: not modified", "flaky: failed: HTTP 404 Not Found",
 				"3 sources: 0 fetched, 2 not modified, 1 failed"},
 		},
@@ -155,8 +156,8 @@ func TestFetchCommandThroughDaemon(t *testing.T) {
 	listenAt(t, configPath, d)
 
 	_, stderr, err := runCommand(t, "fetch", "-config", configPath)
-	if !errors.Is(err, errSomeFailed) {
-		t.Errorf("fetch: got error %v, want %v\nstderr:\n%s", err, errSomeFailed, stderr)
+	if !errors.Is(err, cli.ErrSomeFailed) {
+		t.Errorf("fetch: got error %v, want %v\nstderr:\n%s", err, cli.ErrSomeFailed, stderr)
 	}
 	checkLines(t, "fetch", stderr,
 		[]string{"herald: not modified", "flaky: failed: HTTP 404 Not Found", "2 sources: 0 fetched, 1 not modified, 1 failed"},
@@ -207,8 +208,8 @@ func TestFetchCommandInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { <-arrived; cancel() }() // the operator presses Ctrl-C
 	var stderr bytes.Buffer
-	err := run(ctx, []string{"fetch", "-config", configPath, "-source", "slow"}, func(string) string { return "" }, io.Discard, &stderr)
-	if err == nil || errors.Is(err, errSomeFailed) {
+	err := cli.Run(ctx, []string{"fetch", "-config", configPath, "-source", "slow"}, func(string) string { return "" }, io.Discard, &stderr)
+	if err == nil || errors.Is(err, cli.ErrSomeFailed) {
 		t.Errorf("fetch: %v, want it interrupted; stderr:\n%s", err, &stderr)
 	}
 	d.log.waitLine(t, 0, "fetch cancelled", "source=slow")
@@ -350,72 +351,4 @@ func TestSourcesCommandThroughDaemon(t *testing.T) {
 		checkRow(t, rows, name, "today", "200", "0", "")
 	}
 	checkRow(t, rows, "broken", "never", "404", "1", "HTTP 404 Not Found")
-}
-
-func TestWriteSources(t *testing.T) {
-	long := strings.Repeat("x", 70)
-	var out bytes.Buffer
-	err := writeSources(&out, []sourceRow{
-		{Name: "herald", LastSuccess: time.Date(2026, 3, 2, 10, 0, 0, 0, time.FixedZone("", 2*3600)), Status: 200, New: 3},
-		{Name: "wasat", Status: 500, Failures: 4, Error: long + "\nsecond line", MovedTo: "https://alwasat.example/feed"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := "NAME    LAST SUCCESS          STATUS  NEW  FAILURES  ERROR                                                         MOVED TO\n" +
-		"herald  2026-03-02T08:00:00Z  200     3    0                                                                       \n" +
-		"wasat   never                 500     0    4         " + strings.Repeat("x", 59) + "…  https://alwasat.example/feed\n"
-	if out.String() != want {
-		t.Errorf("got:\n%s\nwant:\n%s", out.String(), want)
-	}
-}
-
-func TestRunningDaemon(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/healthz" {
-			http.NotFound(w, r)
-			return
-		}
-		http.Error(w, "the scheduler is not running", http.StatusServiceUnavailable)
-	}))
-	defer srv.Close()
-	_, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
-
-	closed, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closedAddr := closed.Addr().String()
-	closed.Close()
-
-	tests := []struct{ listen, want string }{
-		{"127.0.0.1:" + port, "http://127.0.0.1:" + port}, // a 503 is an answer
-		{"0.0.0.0:" + port, "http://127.0.0.1:" + port},
-		{":" + port, "http://127.0.0.1:" + port},
-		{"127.0.0.1:0", ""},
-		{closedAddr, ""},
-	}
-	for _, tt := range tests {
-		if got := runningDaemon(context.Background(), tt.listen); got != tt.want {
-			t.Errorf("%s: got %q, want %q", tt.listen, got, tt.want)
-		}
-	}
-}
-
-func TestDialAddr(t *testing.T) {
-	tests := []struct{ listen, want string }{
-		{"127.0.0.1:8080", "127.0.0.1:8080"},
-		{"0.0.0.0:8080", "127.0.0.1:8080"},
-		{":8080", "127.0.0.1:8080"},
-		{"[::]:8080", "[::1]:8080"},
-		{"[::1]:8080", "[::1]:8080"},
-		{"news.example:8080", "news.example:8080"},
-		{"127.0.0.1:0", ""},
-		{"8080", ""},
-	}
-	for _, tt := range tests {
-		if got := dialAddr(tt.listen); got != tt.want {
-			t.Errorf("%s: got %q, want %q", tt.listen, got, tt.want)
-		}
-	}
 }

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/libyawire/libyawire/internal/cli"
 	"github.com/libyawire/libyawire/internal/config"
 )
 
@@ -161,7 +162,7 @@ func startDaemon(t *testing.T, configPath string, nSources int) *testDaemon {
 			}
 			return ""
 		}
-		runErr = run(ctx, []string{"-config", configPath}, getenv, io.Discard, lw)
+		runErr = cli.Run(ctx, []string{"-config", configPath}, getenv, io.Discard, lw)
 		fmt.Fprintf(lw, "run returned: %v\n", runErr)
 		close(exited)
 	}()
@@ -439,7 +440,7 @@ func TestCommands(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var out, errOut bytes.Buffer
-		err := run(context.Background(), tt.args, func(string) string { return "" }, &out, &errOut)
+		err := cli.Run(context.Background(), tt.args, func(string) string { return "" }, &out, &errOut)
 		if tt.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("%v: got error %v, want one containing %q", tt.args, err, tt.wantErr)

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -30,9 +30,9 @@ import (
 // probeTimeout bounds the question whether a daemon is running.
 const probeTimeout = time.Second
 
-// errSomeFailed is the fetch command's error when a source failed; the
+// ErrSomeFailed is what Run returns for the fetch command's error when a source failed; the
 // progress lines before it say which and why.
-var errSomeFailed = errors.New("fetch: not every source could be fetched (see the failed lines above)")
+var ErrSomeFailed = errors.New("fetch: not every source could be fetched (see the failed lines above)")
 
 // namesFlag collects the values of a flag that may repeat and may hold a
 // comma list, each name once.
@@ -51,7 +51,7 @@ func (n *namesFlag) Set(v string) error {
 
 // fetchCommand is `libyawire fetch`: it fetches the named sources (all when
 // names is empty) now, through the daemon when one runs, and writes a line
-// per source and a summary to stderr. It returns errSomeFailed when a
+// per source and a summary to stderr. It returns ErrSomeFailed when a
 // source failed.
 func fetchCommand(ctx context.Context, configPath string, names []string, getenv func(string) string, initDB bool, stderr io.Writer) error {
 	cfg, err := config.Load(configPath)
@@ -74,7 +74,7 @@ func fetchCommand(ctx context.Context, configPath string, names []string, getenv
 	}
 	fmt.Fprintln(stderr, summary)
 	if failed {
-		return errSomeFailed
+		return ErrSomeFailed
 	}
 	return nil
 }
