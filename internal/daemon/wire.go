@@ -23,52 +23,6 @@ const (
 	fetchGrace  = 15 * time.Second // for fetches in flight; then they are cancelled
 )
 
-// retag brings the stored stories' tags up to the current rules, if they
-// were tagged under others. It runs beside fetching and serving; a stop
-// leaves it to carry on at the next start.
-func retag(ctx context.Context, db *store.DB, tagger *tag.Tagger, cfg *config.Config, logger *slog.Logger) {
-	have, err := db.TagVersion()
-	if err != nil {
-		logger.Error("reading the tag rules version", "err", err)
-		return
-	}
-	if have == tagger.Version() {
-		return
-	}
-	if have == "" && db.Changed().IsZero() {
-		// A new database: every story it will hold is tagged by tagger.
-		if err := db.SetTagVersion(tagger.Version()); err != nil {
-			logger.Error("recording the tag rules version", "err", err)
-		}
-		return
-	}
-	sourceTags := map[string][]string{}
-	for _, s := range cfg.Sources {
-		sourceTags[s.Name] = s.Tags
-	}
-	fn := func(story *store.Item, c *store.Copy) []string {
-		tags, ok := sourceTags[c.Source]
-		if !ok {
-			return c.Tags // a source no longer configured keeps the tags it had
-		}
-		return tagger.Tags(tag.Input{
-			Title: story.Title, Summary: story.Summary, Content: story.Content,
-			Categories: c.Categories, SourceTags: tags,
-		})
-	}
-	start := time.Now()
-	logger.Info("re-tagging stored stories under changed rules", "from", have, "to", tagger.Version())
-	changed, err := db.Retag(ctx, tagger.Version(), 0, fn)
-	switch {
-	case errors.Is(err, context.Canceled):
-		logger.Info("re-tagging paused until the next start", "changed", changed)
-	case err != nil:
-		logger.Error("re-tagging failed", "changed", changed, "err", err)
-	default:
-		logger.Info("re-tagged", "changed", changed, "took", time.Since(start).Round(time.Millisecond))
-	}
-}
-
 // NewTagger builds the tagger for the config's rules.
 func NewTagger(cfg *config.Config) (*tag.Tagger, error) {
 	rules := make([]tag.Rule, len(cfg.Tags))
@@ -104,7 +58,8 @@ func fetchSources(cfg *config.Config) []fetch.Source {
 	return out
 }
 
-func publishOptions(cfg *config.Config, db *store.DB, sched *fetch.Scheduler) publish.Options {
+// publishOptions converts cfg for the server, whose /healthz asks healthy.
+func publishOptions(cfg *config.Config, healthy func() error) publish.Options {
 	opts := publish.Options{
 		BaseURL:     strings.TrimRight(cfg.BaseURL, "/"),
 		Title:       cfg.Feed.Title,
@@ -115,12 +70,7 @@ func publishOptions(cfg *config.Config, db *store.DB, sched *fetch.Scheduler) pu
 		Sources:     PublishSources(cfg),
 		// The sources date from the file as it was when last loaded.
 		ConfigModified: ConfigModified(cfg.Path),
-		Healthy: func() error {
-			if !sched.Running() {
-				return errors.New("the scheduler is not running")
-			}
-			return db.Check()
-		},
+		Healthy:        healthy,
 	}
 	for _, r := range cfg.Tags {
 		opts.TagTitles[r.Slug] = r.Title
@@ -322,4 +272,9 @@ func ConfigModified(path string) time.Time {
 		return time.Time{}
 	}
 	return fi.ModTime().UTC().Truncate(time.Second)
+}
+
+// fetchLimits is the config's limits for the scheduler.
+func fetchLimits(cfg *config.Config) fetch.Limits {
+	return fetch.Limits{Concurrency: cfg.Fetch.Concurrency, PerHost: cfg.Fetch.PerHost}
 }
