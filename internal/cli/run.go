@@ -1,3 +1,8 @@
+// Package cli is libyawire's command line: Run parses the arguments and
+// runs one command, each in a file of its own (fetch.go, sources.go,
+// backup.go, compact.go, checkdb.go, opml.go, importopml.go); the daemon
+// itself is internal/daemon's. client.go asks a running daemon instead of
+// opening the database it holds.
 package cli
 
 import (
@@ -6,6 +11,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/libyawire/libyawire/internal/config"
 	"github.com/libyawire/libyawire/internal/daemon"
@@ -145,4 +152,19 @@ func errUsage(err error) error {
 		return nil
 	}
 	return fmt.Errorf("%w\n%s", err, usage)
+}
+
+// namesFlag collects the values of a flag that may repeat and may hold a
+// comma list, each name once.
+type namesFlag []string
+
+func (n *namesFlag) String() string { return strings.Join(*n, ",") }
+
+func (n *namesFlag) Set(v string) error {
+	for name := range strings.SplitSeq(v, ",") {
+		if name = strings.TrimSpace(name); name != "" && !slices.Contains(*n, name) {
+			*n = append(*n, name)
+		}
+	}
+	return nil
 }
