@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/libyawire/libyawire/internal/bytesize"
 	"github.com/libyawire/libyawire/internal/config"
 	"github.com/libyawire/libyawire/internal/daemon"
 	"github.com/libyawire/libyawire/store"
@@ -56,7 +57,7 @@ func backupCommand(ctx context.Context, configPath, dest string, getenv func(str
 	if err := os.Rename(tmp.Name(), dest); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	fmt.Fprintf(stdout, "backed up %d stories (%s) %s to %s\n", stories, sizeText(n), how, dest)
+	fmt.Fprintf(stdout, "backed up %d stories (%s) %s to %s\n", stories, bytesize.Format(n), how, dest)
 	return nil
 }
 
@@ -76,7 +77,7 @@ func backupByDaemon(ctx context.Context, base string, w io.Writer) (int64, error
 	}
 	n, err := io.Copy(w, resp.Body)
 	if err != nil {
-		return n, fmt.Errorf("the daemon's copy was cut short after %s: %w", sizeText(n), err)
+		return n, fmt.Errorf("the daemon's copy was cut short after %s: %w", bytesize.Format(n), err)
 	}
 	return n, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/libyawire/libyawire/internal/bytesize"
 	"github.com/libyawire/libyawire/internal/config"
 	"github.com/libyawire/libyawire/internal/daemon"
 	"github.com/libyawire/libyawire/store"
@@ -29,19 +30,6 @@ func compactCommand(ctx context.Context, configPath string, getenv func(string) 
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "compacted %s: %s, was %s\n", dbPath, sizeText(after), sizeText(before))
+	fmt.Fprintf(stdout, "compacted %s: %s, was %s\n", dbPath, bytesize.Format(after), bytesize.Format(before))
 	return nil
-}
-
-// sizeText says a size in bytes the way people read it: 12.3 MB.
-func sizeText(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d bytes", n)
 }

@@ -136,7 +136,7 @@ func (ch *checker) sections() {
 		ch.fail("fetch.timeout", "fetch.timeout is %s; it must be more than 0, such as 30s", f.Timeout)
 	}
 	if f.MaxBody <= 0 {
-		ch.fail("fetch.max_body", "fetch.max_body is %s; it must be more than 0, such as 10MiB", f.MaxBody)
+		ch.fail("fetch.max_body", "fetch.max_body is %d; it must be more than 0, such as 10MiB", f.MaxBody)
 	}
 	if strings.TrimSpace(f.UserAgent) == "" {
 		ch.fail("fetch.user_agent", "fetch.user_agent is empty: some feeds refuse clients that do not identify themselves (remove the key for the default)")

@@ -346,63 +346,6 @@ func TestConfigErrorError(t *testing.T) {
 	}
 }
 
-func TestParseByteSize(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    ByteSize
-		wantErr bool
-	}{
-		{"0", 0, false},
-		{"1048576", 1 << 20, false},
-		{"10MiB", 10 << 20, false},
-		{"512KiB", 512 << 10, false},
-		{"1GiB", 1 << 30, false},
-		{"10MB", 10_000_000, false},
-		{"500kB", 500_000, false},
-		{"500KB", 500_000, false},
-		{"10 mib", 10 << 20, false},
-		{"1.5MiB", 3 << 19, false},
-		{"64B", 64, false},
-		{"", 0, true},
-		{"MiB", 0, true},
-		{"10 megs", 0, true},
-		{"-1MiB", 0, true},
-		{"10MiB extra", 0, true},
-		{"1.2.3MB", 0, true},
-		{"99999999999GiB", 0, true},
-	}
-	for _, tt := range tests {
-		got, err := parseByteSize(tt.in)
-		if (err != nil) != tt.wantErr || got != tt.want {
-			t.Errorf("parseByteSize(%q) = %d, %v; want %d, error %v", tt.in, got, err, tt.want, tt.wantErr)
-		}
-	}
-}
-
-func TestByteSizeString(t *testing.T) {
-	tests := []struct {
-		in   ByteSize
-		want string
-	}{
-		{0, "0"},
-		{10 << 20, "10MiB"},
-		{512 << 10, "512KiB"},
-		{10_000_000, "10MB"},
-		{1000, "1kB"},
-		{1e12, "1TB"},
-		{2000 << 10, "2000KiB"},
-		{1023, "1023B"},
-	}
-	for _, tt := range tests {
-		if got := tt.in.String(); got != tt.want {
-			t.Errorf("ByteSize(%d).String() = %q, want %q", int64(tt.in), got, tt.want)
-		}
-		if back, err := parseByteSize(tt.want); err != nil || back != tt.in {
-			t.Errorf("parseByteSize(%q) = %d, %v; want %d", tt.want, back, err, int64(tt.in))
-		}
-	}
-}
-
 func TestUserAgent(t *testing.T) {
 	c := &Config{Fetch: Fetch{UserAgent: "libyawire/VERSION (+mailto:ops@example.org)"}}
 	tests := []struct{ version, want string }{
