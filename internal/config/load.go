@@ -26,6 +26,11 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parse(path, data)
+}
+
+// parse is Load of the file at path that holds data.
+func parse(path string, data []byte) (*Config, error) {
 	c := defaultConfig()
 	c.Path = path
 	d := &decoder{file: path, pos: &positions{lines: map[string]int{}, failed: map[string]bool{}}}
