@@ -32,7 +32,9 @@ type loaded struct {
 // load reads and checks the configuration file again, beside the caller
 // and without the service's lock: a file that takes long to read or
 // check holds up neither requests nor a shutdown. The channel receives
-// the result.
+// the result. Its goroutine is the one the daemon does not join: a read
+// that the kernel holds up (a stalled network mount) cannot be cancelled,
+// and a stop does not wait for it; it ends when the read does.
 func (s *service) load() <-chan *loaded {
 	path := s.cfg.Load().Path
 	s.mu.Lock()
@@ -57,7 +59,7 @@ func (s *service) load() <-chan *loaded {
 // A file that fails validation, or a listen address that cannot be bound,
 // changes nothing: every problem is logged, and /healthz and the page say
 // so until a good reload.
-func (s *service) reload(l *loaded) {
+func (s *service) reload(stopping context.Context, l *loaded) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old := s.cfg.Load()
@@ -79,7 +81,7 @@ func (s *service) reload(l *loaded) {
 		}
 	}
 	if err != nil {
-		s.refuse(err)
+		s.refuse(stopping, err)
 		return
 	}
 	if DatabasePath(cfg, s.getenv) != s.dbPath {
@@ -91,7 +93,7 @@ func (s *service) reload(l *loaded) {
 	rulesChanged := tagger.Version() != s.tagger.Version()
 	changes, err := s.sched.Update(fetchSources(cfg), fetchLimits(cfg))
 	if err != nil {
-		s.refuse(err) // likewise
+		s.refuse(stopping, err) // likewise
 		return
 	}
 	// From here on the new configuration is the running one.
@@ -111,10 +113,10 @@ func (s *service) reload(l *loaded) {
 	}
 	if cfg.WebSubHub != old.WebSubHub || cfg.BaseURL != old.BaseURL {
 		s.stopPing()
-		s.startPinger(cfg.WebSubHub)
+		s.startPinger(stopping, cfg.WebSubHub)
 	}
 	s.loaded, s.failure = time.Now(), nil
-	s.setHandler()
+	s.setHandler(stopping)
 	select {
 	case s.pruneNow <- struct{}{}:
 	default:
@@ -122,14 +124,14 @@ func (s *service) reload(l *loaded) {
 	if ln != nil {
 		oldSrv, oldAddr := s.srv, s.addr
 		s.startServer(ln)
-		go func() {
+		s.servers.Go(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), serverGrace)
 			defer cancel()
 			if err := oldSrv.Shutdown(ctx); err != nil {
 				s.logger.Warn("requests still in flight on the old address", "addr", oldAddr, "err", err)
 			}
 			s.logger.Info("stopped listening", "addr", oldAddr)
-		}()
+		})
 	}
 	s.logger.Info("configuration reloaded", "file", cfg.Path,
 		"added", changes.Added, "removed", changes.Removed, "rescheduled", changes.Rescheduled,
@@ -138,7 +140,7 @@ func (s *service) reload(l *loaded) {
 
 // refuse records a reload that failed: the running configuration stays.
 // Called with s.mu held.
-func (s *service) refuse(err error) {
+func (s *service) refuse(stopping context.Context, err error) {
 	var problems []string
 	var errs config.Errors
 	if errors.As(err, &errs) {
@@ -150,7 +152,7 @@ func (s *service) refuse(err error) {
 	}
 	// /healthz and the page say so before the log does.
 	s.failure = &publish.ReloadFailure{At: time.Now(), Problems: problems}
-	s.setHandler()
+	s.setHandler(stopping)
 	for _, p := range problems {
 		s.logger.Error("configuration not reloaded", "problem", p)
 	}

@@ -40,13 +40,12 @@ const (
 // the configuration changes. Reloads are serialised by mu; the fetcher,
 // the handler and the configuration are read without it.
 type service struct {
-	logger   *slog.Logger
-	getenv   func(string) string
-	stopping context.Context // serve's: done when the daemon stops
-	db       *store.DB
-	dbPath   string
-	metrics  *publish.Metrics
-	sched    *fetch.Scheduler
+	logger  *slog.Logger
+	getenv  func(string) string
+	db      *store.DB
+	dbPath  string
+	metrics *publish.Metrics
+	sched   *fetch.Scheduler
 
 	fetcher  atomic.Pointer[fetch.Fetcher] // with the current rules and limits
 	handler  atomic.Pointer[handlerBox]    // the current publish server
@@ -62,9 +61,10 @@ type service struct {
 	lastFile  []byte // the config file as last loaded or refused
 	tagger    *tag.Tagger
 	pinger    *publish.Pinger
-	stopPing  context.CancelFunc
-	stopRetag func() // cancels the re-tagging under way and waits for it
-	stopGroup func() // likewise for regrouping
+	stopPing  func()         // stops the pinger and waits for it
+	servers   sync.WaitGroup // each http.Server's Serve, and the Shutdown of one a reload replaced
+	stopRetag func()         // cancels the re-tagging under way and waits for it
+	stopGroup func()         // likewise for regrouping
 }
 
 type handlerBox struct{ http.Handler }
@@ -80,7 +80,7 @@ func Run(ctx context.Context, cfg *config.Config, getenv func(string) string, in
 	if err != nil {
 		return err
 	}
-	s := &service{logger: logger, getenv: getenv, stopping: ctx, served: make(chan error, 1), pruneNow: make(chan struct{}, 1)}
+	s := &service{logger: logger, getenv: getenv, served: make(chan error, 1), pruneNow: make(chan struct{}, 1)}
 	s.dbPath = DatabasePath(cfg, getenv)
 	s.db, err = store.Open(s.dbPath, &store.Options{Logger: logger, Init: initDB})
 	if err != nil {
@@ -102,14 +102,14 @@ func Run(ctx context.Context, cfg *config.Config, getenv func(string) string, in
 	if err := s.db.SetGrouping(groupConfig(cfg)); err != nil {
 		return err
 	}
-	s.startPinger(cfg.WebSubHub)
+	s.startPinger(ctx, cfg.WebSubHub)
 	defer func() { s.stopPing() }()
 
 	s.sched, err = fetch.NewScheduler(s.fetch, fetchSources(cfg), fetchLimits(cfg), s.db, logger)
 	if err != nil {
 		return err
 	}
-	s.setHandler()
+	s.setHandler(ctx)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -147,7 +147,7 @@ func Run(ctx context.Context, cfg *config.Config, getenv func(string) string, in
 			loading = s.load()
 		case l := <-loading:
 			loading = nil
-			s.reload(l)
+			s.reload(ctx, l)
 			if again {
 				again = false
 				loading = s.load()
@@ -167,6 +167,7 @@ func Run(ctx context.Context, cfg *config.Config, getenv func(string) string, in
 	if serr := srv.Shutdown(shutdownCtx); serr != nil {
 		logger.Warn("requests still in flight at shutdown", "err", serr)
 	}
+	s.servers.Wait()
 	s.mu.Lock()
 	s.stopRetag()
 	s.stopGroup()
@@ -195,13 +196,14 @@ func (s *service) fetch(ctx context.Context, src fetch.Source) (fetch.Outcome, e
 }
 
 // setHandler builds the publish server for the current configuration and
-// reload state. Its caches start empty.
-func (s *service) setHandler() {
+// reload state. Its caches start empty. A fetch it starts for POST
+// /api/fetch is cancelled when stopping is done.
+func (s *service) setHandler(stopping context.Context) {
 	cfg := s.cfg.Load()
 	opts := publishOptions(cfg, s.healthy)
 	opts.Metrics = s.metrics
 	opts.Hub = cfg.WebSubHub
-	opts.FetchNow = daemonFetchNow(s.stopping, s.sched) // `libyawire fetch` asks over POST /api/fetch
+	opts.FetchNow = daemonFetchNow(stopping, s.sched) // `libyawire fetch` asks over POST /api/fetch
 	opts.ConfigLoaded = s.loaded
 	opts.ReloadFailed = s.failure
 	s.handler.Store(&handlerBox{publish.NewServer(s.db, opts, s.logger)})
@@ -217,25 +219,33 @@ func (s *service) startServer(ln net.Listener) {
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
 	}
 	s.srv, s.addr = srv, ln.Addr().String()
-	go func() {
+	s.servers.Go(func() {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			select {
 			case s.served <- err:
 			default:
 			}
 		}
-	}()
+	})
 }
 
-// startPinger starts telling hub, if any, when the feeds change. Called
-// with s.mu held, or before the service is shared.
-func (s *service) startPinger(hub string) {
+// startPinger starts telling hub, if any, when the feeds change, until
+// stopping is done or s.stopPing is called. Called with s.mu held, or
+// before the service is shared.
+func (s *service) startPinger(stopping context.Context, hub string) {
 	s.pinger, s.stopPing = nil, func() {}
 	if hub == "" {
 		return
 	}
-	ctx, cancel := context.WithCancel(s.stopping)
+	ctx, cancel := context.WithCancel(stopping)
 	s.pinger = publish.NewPinger(hub, s.cfg.Load().BaseURL, nil, s.logger)
-	s.stopPing = cancel
-	go s.pinger.Run(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.pinger.Run(ctx)
+	}()
+	s.stopPing = func() {
+		cancel()
+		<-done
+	}
 }
