@@ -181,9 +181,13 @@ func (d *decoder) fail(line int, format string, args ...any) {
 // reports false once the budget is spent: the walk then stops, and the
 // alias that brought it there is reported.
 //
-// The budget is aliasBudget times the values and keys the file itself
-// holds, and at least minAliasBudget: aliases may repeat what the file
-// says many times over, never the thousands of times an alias bomb does.
+// The budget is the values and keys the file itself holds, and as many
+// again as aliases may add: aliasBudget times as many, between
+// minAliasBudget and maxAliasBudget. Aliases may repeat what the file says
+// many times over, never the thousands of times an alias bomb does. The
+// most they may add is what yaml.v3's Decode allows before its ratio of
+// aliases to values refuses a file, so this walk never expands aliases
+// further than Decode would.
 func (d *decoder) expand() bool {
 	if d.exhausted {
 		return false
@@ -200,8 +204,9 @@ const errAliasBomb = "this alias stands for too many values (aliases that repeat
 
 // How far aliases may repeat what a file says: see expand.
 const (
-	aliasBudget    = 10
+	aliasBudget    = 9
 	minAliasBudget = 10_000
+	maxAliasBudget = 400_000 // yaml.v3's alias_ratio_range_low
 )
 
 // countNodes counts the nodes of a document as written, aliases not
@@ -241,7 +246,8 @@ func (d *decoder) document(data []byte, c *Config) bool {
 		return false
 	}
 	if len(doc.Content) > 0 {
-		d.budget = max(aliasBudget*countNodes(&doc), minAliasBudget)
+		n := countNodes(&doc)
+		d.budget = n + min(max(aliasBudget*n, minAliasBudget), maxAliasBudget)
 		d.decode(doc.Content[0], reflect.ValueOf(c).Elem(), "", "")
 	}
 	if d.exhausted {
