@@ -63,80 +63,103 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			err = fe
 		}
 	}()
+	c, err := parseArgs(args, stderr)
+	if err != nil || c == nil {
+		return err // c is nil after -h, which printed the usage
+	}
+	return c.run(ctx, getenv, stdout, stderr)
+}
+
+// command is one invocation of libyawire: the command and its flags.
+type command struct {
+	name       string // "" runs the daemon
+	configPath string
+	sources    namesFlag
+	initDB     bool
+	salvage    string
+	file       string // import-opml's and backup's argument
+}
+
+// parseArgs reads args into a command. Flags may come before or after the
+// command, and before or after import-opml's and backup's file. After -h
+// or -help it returns nil and no error, having printed the usage.
+func parseArgs(args []string, stderr io.Writer) (*command, error) {
+	c := &command{}
 	fs := flag.NewFlagSet("libyawire", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage) }
-	configPath := fs.String("config", "config.yaml", "the configuration `file`")
-	var sourceNames namesFlag
-	fs.Var(&sourceNames, "source", "fetch only the source `NAME`")
-	initDB := fs.Bool("init", false, "make a new database of an empty database file")
-	salvage := fs.String("salvage", "", "check-db: copy what can be read into the new database `file`")
-	// Flags may come before or after the command.
-	if err := fs.Parse(args); err != nil {
-		return errUsage(err)
+	fs.StringVar(&c.configPath, "config", "config.yaml", "the configuration `file`")
+	fs.Var(&c.sources, "source", "fetch only the source `NAME`")
+	fs.BoolVar(&c.initDB, "init", false, "make a new database of an empty database file")
+	fs.StringVar(&c.salvage, "salvage", "", "check-db: copy what can be read into the new database `file`")
+	// next takes the first argument left for *to and parses the flags after it.
+	next := func(to *string) error {
+		*to = fs.Arg(0)
+		return fs.Parse(fs.Args()[1:])
 	}
-	cmd := ""
-	if fs.NArg() > 0 {
-		cmd = fs.Arg(0)
-		if err := fs.Parse(fs.Args()[1:]); err != nil {
-			return errUsage(err)
-		}
+	err := fs.Parse(args)
+	if err == nil && fs.NArg() > 0 {
+		err = next(&c.name)
 	}
-	// import-opml and backup take a file, flags before or after it.
-	var fileArg string
-	if (cmd == "import-opml" || cmd == "backup") && fs.NArg() > 0 {
-		fileArg = fs.Arg(0)
-		if err := fs.Parse(fs.Args()[1:]); err != nil {
-			return errUsage(err)
-		}
+	if err == nil && (c.name == "import-opml" || c.name == "backup") && fs.NArg() > 0 {
+		err = next(&c.file)
+	}
+	if err != nil {
+		return nil, errUsage(err)
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q\n%s", fs.Arg(0), usage)
+		return nil, fmt.Errorf("unexpected argument %q\n%s", fs.Arg(0), usage)
 	}
-	if len(sourceNames) > 0 && cmd != "fetch" {
+	if err := c.checkFlags(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// checkFlags refuses a flag given to a command it is not for.
+func (c *command) checkFlags() error {
+	switch {
+	case len(c.sources) > 0 && c.name != "fetch":
 		return fmt.Errorf("-source is for the fetch command only\n%s", usage)
-	}
-	if *initDB && cmd != "" && cmd != "fetch" {
+	case c.initDB && c.name != "" && c.name != "fetch":
 		return fmt.Errorf("-init is for the daemon and the fetch command only\n%s", usage)
-	}
-	if *salvage != "" && cmd != "check-db" {
+	case c.salvage != "" && c.name != "check-db":
 		return fmt.Errorf("-salvage is for the check-db command only\n%s", usage)
 	}
+	return nil
+}
 
-	switch cmd {
+// run runs the command.
+func (c *command) run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
+	switch c.name {
 	case "":
-		cfg, err := config.LoadContext(ctx, *configPath)
+		cfg, err := config.LoadContext(ctx, c.configPath)
 		if err != nil {
 			return err
 		}
-		return daemon.Run(ctx, cfg, getenv, *initDB, stderr)
+		return daemon.Run(ctx, cfg, getenv, c.initDB, stderr)
 	case "check":
-		cfg, err := config.LoadContext(ctx, *configPath)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "%s: ok: %d sources, %d tag rules\n", *configPath, len(cfg.Sources), len(cfg.Tags))
-		return nil
+		return checkCommand(ctx, c.configPath, stdout)
 	case "fetch":
-		return fetchCommand(ctx, *configPath, sourceNames, getenv, *initDB, stderr)
+		return fetchCommand(ctx, c.configPath, c.sources, getenv, c.initDB, stderr)
 	case "sources":
-		return sourcesCommand(ctx, *configPath, getenv, stdout)
+		return sourcesCommand(ctx, c.configPath, getenv, stdout)
 	case "opml":
-		return opmlCommand(*configPath, stdout)
+		return opmlCommand(c.configPath, stdout)
 	case "import-opml":
-		if fileArg == "" {
+		if c.file == "" {
 			return fmt.Errorf("import-opml: name the OPML file to import: libyawire import-opml [-config FILE] subscriptions.opml\n%s", usage)
 		}
-		return importOPMLCommand(*configPath, fileArg, stdout)
+		return importOPMLCommand(c.configPath, c.file, stdout)
 	case "backup":
-		if fileArg == "" {
+		if c.file == "" {
 			return fmt.Errorf("backup: name the file to write: libyawire backup [-config FILE] libyawire-backup.db\n%s", usage)
 		}
-		return backupCommand(ctx, *configPath, fileArg, getenv, stdout)
+		return backupCommand(ctx, c.configPath, c.file, getenv, stdout)
 	case "compact":
-		return compactCommand(ctx, *configPath, getenv, stdout)
+		return compactCommand(ctx, c.configPath, getenv, stdout)
 	case "check-db":
-		return checkDBCommand(ctx, *configPath, *salvage, getenv, stdout)
+		return checkDBCommand(ctx, c.configPath, c.salvage, getenv, stdout)
 	case "version":
 		fmt.Fprintf(stdout, "libyawire %s\n", config.Version)
 		return nil
@@ -144,9 +167,21 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+	return fmt.Errorf("unknown command %q\n%s", c.name, usage)
 }
 
+// checkCommand is `libyawire check`: it loads the configuration at path
+// and says how many sources and rules it has, or returns its problems.
+func checkCommand(ctx context.Context, path string, stdout io.Writer) error {
+	cfg, err := config.LoadContext(ctx, path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: ok: %d sources, %d tag rules\n", path, len(cfg.Sources), len(cfg.Tags))
+	return nil
+}
+
+// errUsage is a flag's error with the usage after it, or nil for -h.
 func errUsage(err error) error {
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
