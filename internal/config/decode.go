@@ -29,52 +29,71 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path, label string) {
 		}
 		return
 	}
+	switch v.Kind() {
+	case reflect.Struct:
+		d.mapping(n, v, path, label)
+	case reflect.Slice:
+		d.sequence(n, v, path, label)
+	default:
+		if err := scalar(n, v); err != nil {
+			d.failValue(n.Line, path, "%s: %v", label, err)
+		}
+	}
+}
+
+// scalar stores the scalar n in v, a duration, a number, a bool or a
+// string. Its error says what was wanted: "want a whole number, not a list".
+func scalar(n *yaml.Node, v reflect.Value) error {
+	if n.Kind != yaml.ScalarNode {
+		return wrongValue(n, v)
+	}
 	switch {
 	case v.Type() == durationType:
-		if n.Kind != yaml.ScalarNode {
-			d.failValue(n.Line, path, "%s: want a duration such as 30s, not %s", label, describe(n))
-			return
-		}
 		dur, err := parseDuration(n.Value)
 		if err != nil {
-			d.failValue(n.Line, path, "%s: %v", label, err)
-			return
+			return err
 		}
 		v.SetInt(int64(dur))
 	case v.Kind() == reflect.Int:
 		i, err := strconv.Atoi(n.Value)
-		if n.Kind != yaml.ScalarNode || err != nil {
-			d.failValue(n.Line, path, "%s: want a whole number, not %s", label, describe(n))
-			return
+		if err != nil {
+			return wrongValue(n, v)
 		}
 		v.SetInt(int64(i))
 	case v.Kind() == reflect.Float64:
 		f, err := strconv.ParseFloat(n.Value, 64)
-		if n.Kind != yaml.ScalarNode || err != nil {
-			d.failValue(n.Line, path, "%s: want a number such as 0.6, not %s", label, describe(n))
-			return
+		if err != nil {
+			return wrongValue(n, v)
 		}
 		v.SetFloat(f)
 	case v.Kind() == reflect.Bool:
 		var b bool
-		if n.Kind != yaml.ScalarNode || n.Decode(&b) != nil {
-			d.failValue(n.Line, path, "%s: want true or false, not %s", label, describe(n))
-			return
+		if n.Decode(&b) != nil {
+			return wrongValue(n, v)
 		}
 		v.SetBool(b)
 	case v.Kind() == reflect.String:
-		if n.Kind != yaml.ScalarNode {
-			d.failValue(n.Line, path, "%s: want a single value, not %s", label, describe(n))
-			return
-		}
 		v.SetString(n.Value)
-	case v.Kind() == reflect.Struct:
-		d.mapping(n, v, path, label)
-	case v.Kind() == reflect.Slice:
-		d.sequence(n, v, path, label)
 	default:
 		panic("config: no decoder for " + v.Type().String())
 	}
+	return nil
+}
+
+// wrongValue says that n is not a value of v's type.
+func wrongValue(n *yaml.Node, v reflect.Value) error {
+	want := "a single value"
+	switch {
+	case v.Type() == durationType:
+		want = "a duration such as 30s"
+	case v.Kind() == reflect.Int:
+		want = "a whole number"
+	case v.Kind() == reflect.Float64:
+		want = "a number such as 0.6"
+	case v.Kind() == reflect.Bool:
+		want = "true or false"
+	}
+	return fmt.Errorf("want %s, not %s", want, describe(n))
 }
 
 // mapping decodes the keys of n into the fields of struct v, reporting keys
