@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/libyawire/libyawire/fetch"
+	"github.com/libyawire/libyawire/internal/cli"
 )
 
 // writeConfig writes a configuration listening at listen whose sources are
@@ -61,7 +60,7 @@ const flakyRSS = `<?xml version="1.0" encoding="UTF-8"?>
 func runCommand(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	err = run(context.Background(), args, func(string) string { return "" }, &out, &errOut)
+	err = cli.Run(context.Background(), args, func(string) string { return "" }, &out, &errOut)
 	return out.String(), errOut.String(), err
 }
 
@@ -120,7 +119,7 @@ func TestFetchCommand(t *testing.T) {
 		},
 		{
 			args:    []string{"fetch"},
-			wantErr: errSomeFailed.Error(),
+			wantErr: cli.ErrSomeFailed.Error(),
 			wantLines: []string{"herald: not modified", "arabic: not modified", "flaky: failed: HTTP 404 Not Found",
 				"3 sources: 0 fetched, 2 not modified, 1 failed"},
 		},
@@ -157,8 +156,8 @@ func TestFetchCommandThroughDaemon(t *testing.T) {
 	listenAt(t, configPath, d)
 
 	_, stderr, err := runCommand(t, "fetch", "-config", configPath)
-	if !errors.Is(err, errSomeFailed) {
-		t.Errorf("fetch: got error %v, want %v\nstderr:\n%s", err, errSomeFailed, stderr)
+	if !errors.Is(err, cli.ErrSomeFailed) {
+		t.Errorf("fetch: got error %v, want %v\nstderr:\n%s", err, cli.ErrSomeFailed, stderr)
 	}
 	checkLines(t, "fetch", stderr,
 		[]string{"herald: not modified", "flaky: failed: HTTP 404 Not Found", "2 sources: 0 fetched, 1 not modified, 1 failed"},
@@ -209,8 +208,8 @@ func TestFetchCommandInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { <-arrived; cancel() }() // the operator presses Ctrl-C
 	var stderr bytes.Buffer
-	err := run(ctx, []string{"fetch", "-config", configPath, "-source", "slow"}, func(string) string { return "" }, io.Discard, &stderr)
-	if err == nil || errors.Is(err, errSomeFailed) {
+	err := cli.Run(ctx, []string{"fetch", "-config", configPath, "-source", "slow"}, func(string) string { return "" }, io.Discard, &stderr)
+	if err == nil || errors.Is(err, cli.ErrSomeFailed) {
 		t.Errorf("fetch: %v, want it interrupted; stderr:\n%s", err, &stderr)
 	}
 	d.log.waitLine(t, 0, "fetch cancelled", "source=slow")
@@ -240,7 +239,7 @@ func TestFetchCommandInterrupted(t *testing.T) {
 
 // listenAt points the listen address of the configuration at configPath at
 // the running daemon d, whose configuration listened at port 0.
-func listenAt(t *testing.T, configPath string, d *daemon) {
+func listenAt(t *testing.T, configPath string, d *testDaemon) {
 	t.Helper()
 	cfg, err := os.ReadFile(configPath)
 	if err != nil {
@@ -352,127 +351,4 @@ func TestSourcesCommandThroughDaemon(t *testing.T) {
 		checkRow(t, rows, name, "today", "200", "0", "")
 	}
 	checkRow(t, rows, "broken", "never", "404", "1", "HTTP 404 Not Found")
-}
-
-func TestWriteSources(t *testing.T) {
-	long := strings.Repeat("x", 70)
-	var out bytes.Buffer
-	err := writeSources(&out, []sourceRow{
-		{Name: "herald", LastSuccess: time.Date(2026, 3, 2, 10, 0, 0, 0, time.FixedZone("", 2*3600)), Status: 200, New: 3},
-		{Name: "wasat", Status: 500, Failures: 4, Error: long + "\nsecond line", MovedTo: "https://alwasat.example/feed"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := "NAME    LAST SUCCESS          STATUS  NEW  FAILURES  ERROR                                                         MOVED TO\n" +
-		"herald  2026-03-02T08:00:00Z  200     3    0                                                                       \n" +
-		"wasat   never                 500     0    4         " + strings.Repeat("x", 59) + "…  https://alwasat.example/feed\n"
-	if out.String() != want {
-		t.Errorf("got:\n%s\nwant:\n%s", out.String(), want)
-	}
-}
-
-func TestFetchProgress(t *testing.T) {
-	tests := []struct {
-		report fetch.Report
-		want   string
-	}{
-		{fetch.Report{Source: "libya-herald", Outcome: fetch.Outcome{Status: 200, New: 12, Updated: 3, Took: 340400 * time.Microsecond}},
-			"libya-herald: 200, 12 new, 3 updated (340ms)"},
-		{fetch.Report{Source: "filtered", Outcome: fetch.Outcome{Status: 200, New: 1, Dropped: 2, Took: time.Second}},
-			"filtered: 200, 1 new, 0 updated, 2 dropped (1s)"},
-		{fetch.Report{Source: "reliefweb", Outcome: fetch.Outcome{Status: 406}, Err: errors.New("fetch reliefweb: HTTP 406 Not Acceptable")},
-			"reliefweb: failed: HTTP 406 Not Acceptable"},
-		{fetch.Report{Source: "odd", Err: errors.New("parse: line 1\nline 2")},
-			"odd: failed: parse: line 1 line 2"},
-		{fetch.Report{Source: "al-wasat", Outcome: fetch.Outcome{Status: 304, NotModified: true}},
-			"al-wasat: not modified"},
-		{fetch.Report{Source: "x", Outcome: fetch.Outcome{Skipped: "Retry-After until 10:00"}},
-			"x: skipped: Retry-After until 10:00"},
-		{fetch.Report{Source: "y", Busy: true},
-			"y: already being fetched"},
-		{fetch.Report{Source: "interrupted", Err: fmt.Errorf("fetch interrupted: %w", context.Canceled)},
-			"interrupted: cancelled"},
-		{fetch.Report{Source: "waiting", Busy: true, Err: context.Canceled},
-			"waiting: cancelled"},
-		{fetch.Report{Source: "moved", Outcome: fetch.Outcome{Status: 200, Took: time.Second, MovedTo: "https://new.example/" + strings.Repeat("p", 4000)}},
-			"moved: 200, 0 new, 0 updated (1s); moved permanently to https://new.example/" + strings.Repeat("p", fetch.MaxText-len("https://new.example/")) + "…: update config.yaml"},
-	}
-	var p fetchProgress
-	for _, tt := range tests {
-		if got := p.add(tt.report); got != tt.want {
-			t.Errorf("got %q, want %q", got, tt.want)
-		}
-	}
-	if got, want := p.summary(), "10 sources: 3 fetched, 1 not modified, 2 failed, 1 skipped, 1 already being fetched, 2 cancelled"; got != want {
-		t.Errorf("summary: got %q, want %q", got, want)
-	}
-}
-
-func TestRunningDaemon(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/healthz" {
-			http.NotFound(w, r)
-			return
-		}
-		http.Error(w, "the scheduler is not running", http.StatusServiceUnavailable)
-	}))
-	defer srv.Close()
-	_, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
-
-	closed, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closedAddr := closed.Addr().String()
-	closed.Close()
-
-	tests := []struct{ listen, want string }{
-		{"127.0.0.1:" + port, "http://127.0.0.1:" + port}, // a 503 is an answer
-		{"0.0.0.0:" + port, "http://127.0.0.1:" + port},
-		{":" + port, "http://127.0.0.1:" + port},
-		{"127.0.0.1:0", ""},
-		{closedAddr, ""},
-	}
-	for _, tt := range tests {
-		if got := runningDaemon(context.Background(), tt.listen); got != tt.want {
-			t.Errorf("%s: got %q, want %q", tt.listen, got, tt.want)
-		}
-	}
-}
-
-func TestDialAddr(t *testing.T) {
-	tests := []struct{ listen, want string }{
-		{"127.0.0.1:8080", "127.0.0.1:8080"},
-		{"0.0.0.0:8080", "127.0.0.1:8080"},
-		{":8080", "127.0.0.1:8080"},
-		{"[::]:8080", "[::1]:8080"},
-		{"[::1]:8080", "[::1]:8080"},
-		{"news.example:8080", "news.example:8080"},
-		{"127.0.0.1:0", ""},
-		{"8080", ""},
-	}
-	for _, tt := range tests {
-		if got := dialAddr(tt.listen); got != tt.want {
-			t.Errorf("%s: got %q, want %q", tt.listen, got, tt.want)
-		}
-	}
-}
-
-// The config's timezone reaches the fetcher as a location.
-func TestFetchSourcesTimezone(t *testing.T) {
-	cfg, err := LoadConfig("config.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srcs := fetchSources(cfg)
-	for i, s := range cfg.Sources {
-		got := ""
-		if srcs[i].Location != nil {
-			got = srcs[i].Location.String()
-		}
-		if got != s.Timezone {
-			t.Errorf("%s: location %q, want %q", s.Name, got, s.Timezone)
-		}
-	}
 }

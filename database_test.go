@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/libyawire/libyawire/internal/cli"
 	"github.com/libyawire/libyawire/store"
 )
 
@@ -94,7 +95,7 @@ func TestSecondDaemon(t *testing.T) {
 	d := startDaemon(t, configPath, 4)
 	defer d.stop()
 	start := time.Now()
-	err := run(context.Background(), []string{"-config", configPath}, func(string) string { return "" }, nil, &strings.Builder{})
+	err := cli.Run(context.Background(), []string{"-config", configPath}, func(string) string { return "" }, nil, &strings.Builder{})
 	took := time.Since(start)
 	if err == nil || !strings.Contains(err.Error(), "another process holds the database (is libyawire already running?)") {
 		t.Errorf("second daemon: %v", err)

@@ -75,7 +75,7 @@ func TestWriteFailure(t *testing.T) {
 		cmd.Process.Signal(syscall.SIGTERM)
 		cmd.Wait()
 	}()
-	d := &daemon{t: t, log: lw, base: "http://" + lw.await(t, 0, addrRe, 1, nil, waitTime)[0][1]}
+	d := &testDaemon{t: t, log: lw, base: "http://" + lw.await(t, 0, addrRe, 1, nil, waitTime)[0][1]}
 	i := lw.waitLine(t, 0, "fetch failed", "source=big", "file too large")
 	t.Logf("the log says: %s", lw.line(i))
 	if f := d.feed("/feed.json"); len(f.Items) != 3 {

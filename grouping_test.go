@@ -10,10 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/libyawire/libyawire/fetch"
 	"github.com/libyawire/libyawire/group"
+	"github.com/libyawire/libyawire/internal/config"
+	"github.com/libyawire/libyawire/internal/daemon"
 	"github.com/libyawire/libyawire/tag"
 )
 
@@ -85,11 +87,11 @@ func TestGroupingQuality(t *testing.T) {
 	if len(pairs) < 150 {
 		t.Fatalf("%d labelled pairs; the set needs at least 150", len(pairs))
 	}
-	cfg, err := LoadConfig("config.yaml")
+	cfg, err := config.Load("config.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tg, err := newTagger(cfg)
+	tg, err := daemon.NewTagger(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

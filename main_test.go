@@ -20,6 +20,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/libyawire/libyawire/internal/cli"
+	"github.com/libyawire/libyawire/internal/config"
 )
 
 // logWatch is a daemon's stderr in a test: it keeps every line and lets
@@ -136,8 +139,8 @@ func (w *logWatch) String() string {
 	return w.buf.String()
 }
 
-// daemon is a running `libyawire -config FILE` inside the test process.
-type daemon struct {
+// testDaemon is a running `libyawire -config FILE` inside the test process.
+type testDaemon struct {
 	t    *testing.T
 	base string
 	log  *logWatch
@@ -146,7 +149,7 @@ type daemon struct {
 
 // startDaemon runs the real wiring and waits until it listens and has
 // fetched every one of nSources once.
-func startDaemon(t *testing.T, configPath string, nSources int) *daemon {
+func startDaemon(t *testing.T, configPath string, nSources int) *testDaemon {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	lw := newLogWatch()
@@ -159,11 +162,11 @@ func startDaemon(t *testing.T, configPath string, nSources int) *daemon {
 			}
 			return ""
 		}
-		runErr = run(ctx, []string{"-config", configPath}, getenv, io.Discard, lw)
+		runErr = cli.Run(ctx, []string{"-config", configPath}, getenv, io.Discard, lw)
 		fmt.Fprintf(lw, "run returned: %v\n", runErr)
 		close(exited)
 	}()
-	d := &daemon{t: t, log: lw}
+	d := &testDaemon{t: t, log: lw}
 	// stop may be called again (a deferred stop after the test's own):
 	// it returns what the first call did.
 	var once sync.Once
@@ -183,7 +186,7 @@ func startDaemon(t *testing.T, configPath string, nSources int) *daemon {
 	return d
 }
 
-func (d *daemon) get(path string) (*http.Response, []byte) {
+func (d *testDaemon) get(path string) (*http.Response, []byte) {
 	d.t.Helper()
 	resp, err := http.Get(d.base + path)
 	if err != nil {
@@ -209,7 +212,7 @@ type jsonFeed struct {
 	} `json:"items"`
 }
 
-func (d *daemon) feed(path string) jsonFeed {
+func (d *testDaemon) feed(path string) jsonFeed {
 	d.t.Helper()
 	resp, body := d.get(path)
 	if resp.StatusCode != http.StatusOK {
@@ -223,17 +226,17 @@ func (d *daemon) feed(path string) jsonFeed {
 }
 
 const (
-	e2eRSS = `<?xml version="1.0" encoding="UTF-8"?>
-<rss version="2.0"><channel><title>Herald test</title><link>https://herald.example/</link><description>t</description>
+	e2eRSS = `<?xml config.Version="1.0" encoding="UTF-8"?>
+<rss config.Version="2.0"><channel><title>Herald test</title><link>https://herald.example/</link><description>t</description>
 <item><title>Sirte power plant back online</title><link>https://herald.example/sirte-power/</link><guid isPermaLink="false">h-1</guid><pubDate>Mon, 23 Nov 2026 08:00:00 +0000</pubDate><category>Energy</category><description>Two turbines restarted.</description></item>
 <item><title>Derna bridge tender opens</title><link>https://herald.example/derna-bridge</link><guid isPermaLink="false">h-2</guid><pubDate>Mon, 23 Nov 2026 07:00:00 +0000</pubDate><description>Bids close in January.</description></item>
 </channel></rss>`
-	e2eAtom = `<?xml version="1.0" encoding="utf-8"?>
+	e2eAtom = `<?xml config.Version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom"><title>Wire test</title><id>urn:test:wire</id><updated>2026-11-23T09:00:00Z</updated>
 <entry><title>Libya: Sirte power plant back online</title><id>urn:test:wire:9</id><link href="http://HERALD.example/sirte-power?utm_source=wire"/><updated>2026-11-23T08:30:00Z</updated><category term="Africa"/><summary>Copy of the Herald story.</summary></entry>
 <entry><title>Kufra convoy reaches the border</title><id>urn:test:wire:10</id><link href="https://wire.example/kufra-convoy"/><updated>2026-11-23T06:00:00Z</updated><summary>Aid trucks arrived.</summary></entry>
 </feed>`
-	e2eJSON = `{"version":"https://jsonfeed.org/version/1.1","title":"Arabic test","language":"ar","items":[
+	e2eJSON = `{"version":"https://jsonfeed.org/config.Version/1.1","title":"Arabic test","language":"ar","items":[
 {"id":"ar-1","url":"https://arabic.example/1","title":"افتتاح مدرسة في سبها","content_text":"خبر تجريبي","date_published":"2026-11-23T05:00:00Z","tags":["تعليم"]}]}`
 )
 
@@ -428,7 +431,7 @@ func TestCommands(t *testing.T) {
 		wantErr string
 		wantOut string
 	}{
-		{[]string{"version"}, "", "libyawire " + version},
+		{[]string{"version"}, "", "libyawire " + config.Version},
 		{[]string{"check", "-config", "config.yaml"}, "", "config.yaml: ok"},
 		{[]string{"-config", "config.yaml", "check"}, "", "config.yaml: ok"},
 		{[]string{"check", "-config", bad}, bad + ":5:", ""},
@@ -437,7 +440,7 @@ func TestCommands(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var out, errOut bytes.Buffer
-		err := run(context.Background(), tt.args, func(string) string { return "" }, &out, &errOut)
+		err := cli.Run(context.Background(), tt.args, func(string) string { return "" }, &out, &errOut)
 		if tt.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("%v: got error %v, want one containing %q", tt.args, err, tt.wantErr)

@@ -52,7 +52,7 @@ func TestOPMLCommandMatchesServer(t *testing.T) {
 }
 
 func TestOPMLCommandBadConfig(t *testing.T) {
-	if _, _, err := runCommand(t, "opml", "-config", "testdata/config/bad-schedule.yaml"); err == nil || !strings.Contains(err.Error(), "bad-schedule.yaml:") {
+	if _, _, err := runCommand(t, "opml", "-config", "internal/config/testdata/bad-schedule.yaml"); err == nil || !strings.Contains(err.Error(), "bad-schedule.yaml:") {
 		t.Errorf("opml with a bad config: got %v, want the config's error", err)
 	}
 }

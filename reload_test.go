@@ -50,7 +50,7 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
-func sourceNames(t *testing.T, d *daemon) []string {
+func sourceNames(t *testing.T, d *testDaemon) []string {
 	t.Helper()
 	resp, body := d.get("/api/sources")
 	if resp.StatusCode != http.StatusOK {

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/libyawire/libyawire/internal/cli"
 )
 
 // stalledConfig puts a named pipe where path's configuration was: a read
@@ -91,7 +93,7 @@ func TestCheckInterrupted(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"check", "-config", path}, func(string) string { return "" }, io.Discard, io.Discard)
+		done <- cli.Run(ctx, []string{"check", "-config", path}, func(string) string { return "" }, io.Discard, io.Discard)
 	}()
 	awaitReader()
 	cancel()

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/libyawire/libyawire/internal/config"
+	"github.com/libyawire/libyawire/internal/daemon"
 	"github.com/libyawire/libyawire/tag"
 )
 
@@ -11,11 +13,11 @@ import (
 // Libyan outlets and general wires with the shipped config.yaml, and checks
 // the tags a Libya desk editor would give them and those they would not.
 func TestShippedRules(t *testing.T) {
-	cfg, err := LoadConfig("config.yaml")
+	cfg, err := config.Load("config.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tagger, err := newTagger(cfg)
+	tagger, err := daemon.NewTagger(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/libyawire/libyawire/tag"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // shippedRules reads the tag rules of the shipped config.yaml.

@@ -57,7 +57,7 @@ import (
 	"strings"
 
 	"github.com/libyawire/libyawire/tag"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // entry is one tag of the gazetteer.

@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"errors"
@@ -20,18 +20,18 @@ type problem struct {
 	text string
 }
 
-// checkProblems compares the error from LoadConfig with want, in order.
+// checkProblems compares the error from Load with want, in order.
 func checkProblems(t *testing.T, file string, err error, want []problem) {
 	t.Helper()
 	if len(want) == 0 {
 		if err != nil {
-			t.Fatalf("LoadConfig: unexpected error:\n%v", err)
+			t.Fatalf("Load: unexpected error:\n%v", err)
 		}
 		return
 	}
-	var got ConfigErrors
+	var got Errors
 	if !errors.As(err, &got) {
-		t.Fatalf("LoadConfig: got error %v (%T), want ConfigErrors", err, err)
+		t.Fatalf("Load: got error %v (%T), want Errors", err, err)
 	}
 	for i := 0; i < max(len(got), len(want)); i++ {
 		switch {
@@ -80,10 +80,10 @@ func wantedProblems(t *testing.T, path string) []problem {
 	return want
 }
 
-// TestLoadConfigFiles loads every fixture in testdata/config. good-*.yaml
+// TestLoadConfigFiles loads every fixture in testdata. good-*.yaml
 // must load; bad-*.yaml list the problems they must produce in their header.
 func TestLoadConfigFiles(t *testing.T) {
-	files, err := filepath.Glob("testdata/config/*.yaml")
+	files, err := filepath.Glob("testdata/*.yaml")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no fixtures: %v", err)
 	}
@@ -93,7 +93,7 @@ func TestLoadConfigFiles(t *testing.T) {
 			if strings.HasPrefix(filepath.Base(file), "bad-") && len(want) == 0 {
 				t.Fatal("a bad-*.yaml fixture needs # want lines")
 			}
-			_, err := LoadConfig(file)
+			_, err := Load(file)
 			checkProblems(t, file, err, want)
 		})
 	}
@@ -148,7 +148,7 @@ func TestLoadConfigValues(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tt.yaml+oneSource), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			_, err := LoadConfig(path)
+			_, err := Load(path)
 			checkProblems(t, path, err, tt.want)
 		})
 	}
@@ -160,13 +160,13 @@ func TestLoadConfigEmpty(t *testing.T) {
 		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		_, err := LoadConfig(path)
+		_, err := Load(path)
 		checkProblems(t, path, err, []problem{{1, "no sources: add at least one under sources:"}})
 	}
 }
 
 func TestLoadConfigMissingFile(t *testing.T) {
-	_, err := LoadConfig(filepath.Join(t.TempDir(), "config.yaml"))
+	_, err := Load(filepath.Join(t.TempDir(), "config.yaml"))
 	if !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("got %v, want an error that is fs.ErrNotExist", err)
 	}
@@ -188,7 +188,7 @@ sources:
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	got, err := LoadConfig(path)
+	got, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,29 +198,29 @@ sources:
 		BaseURL:  "http://127.0.0.1:8080",
 		Database: filepath.Join(dir, "libyawire.db"),
 		Schedule: "@every 15m",
-		Fetch: FetchConfig{
+		Fetch: Fetch{
 			Concurrency: 8,
 			PerHost:     2,
 			Timeout:     30 * time.Second,
 			MaxBody:     10 * 1024 * 1024,
 			UserAgent:   "libyawire/VERSION (+https://github.com/libyawire/libyawire)",
 		},
-		Retention: RetentionConfig{MaxAge: 2160 * time.Hour},
-		Stories:   StoriesConfig{Group: true, Window: 72 * time.Hour, Threshold: 0.6},
-		Feed: FeedConfig{
+		Retention: Retention{MaxAge: 2160 * time.Hour},
+		Stories:   Stories{Group: true, Window: 72 * time.Hour, Threshold: 0.6},
+		Feed: Feed{
 			Title:       "Libya news",
 			Description: "Libya news from many outlets, merged and tagged by libyawire",
 			Items:       50,
 		},
 		Tags: []TagRule{{Slug: "green-mountain", Title: "Green mountain", Match: []string{"Green Mountain"}}},
-		Sources: []SourceConfig{
+		Sources: []Source{
 			{Name: "libya-herald", URL: "https://libyaherald.com/feed/", Schedule: "@every 15m"},
 			{Name: "allafrica-libya", URL: "https://allafrica.com/tools/headlines/rdf/libya/headlines.rdf", Schedule: "@every 1h"},
 		},
 	}
 	want.pos = got.pos
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("LoadConfig:\n got %+v\nwant %+v", got, want)
+		t.Errorf("Load:\n got %+v\nwant %+v", got, want)
 	}
 	if got, want := got.UserAgent("1.2.0"), "libyawire/1.2.0 (+https://github.com/libyawire/libyawire)"; got != want {
 		t.Errorf("UserAgent: got %q, want %q", got, want)
@@ -243,7 +243,7 @@ func TestLoadConfigBaseURL(t *testing.T) {
 		if err := os.WriteFile(path, []byte(tt.yaml+oneSource), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		c, err := LoadConfig(path)
+		c, err := Load(path)
 		if err != nil {
 			t.Fatalf("%q: %v", tt.yaml, err)
 		}
@@ -276,7 +276,7 @@ func TestLoadConfigDatabasePath(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "etc", "config.yaml"), []byte(yaml), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		c, err := LoadConfig(filepath.Join("etc", "config.yaml")) // relative, as from the command line
+		c, err := Load(filepath.Join("etc", "config.yaml")) // relative, as from the command line
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -288,7 +288,7 @@ func TestLoadConfigDatabasePath(t *testing.T) {
 
 // TestShippedConfig loads the config.yaml that ships with libyawire.
 func TestShippedConfig(t *testing.T) {
-	c, err := LoadConfig("config.yaml")
+	c, err := Load("../../config.yaml")
 	if err != nil {
 		t.Fatalf("the shipped config.yaml does not load:\n%v", err)
 	}
@@ -315,12 +315,12 @@ func TestShippedConfig(t *testing.T) {
 func TestValidateInCode(t *testing.T) {
 	c := defaultConfig()
 	c.BaseURL = "http://127.0.0.1:8080"
-	c.Sources = []SourceConfig{{Name: "libya-herald", URL: "https://libyaherald.com/feed/", Schedule: "@every 10m"}}
+	c.Sources = []Source{{Name: "libya-herald", URL: "https://libyaherald.com/feed/", Schedule: "@every 10m"}}
 	if err := c.Validate(); err != nil {
 		t.Fatalf("Validate: %v", err)
 	}
 	c.Feed.Items = 0
-	c.Sources = append(c.Sources, SourceConfig{Name: "libya-herald", URL: "https://libyaherald.com/feed/"})
+	c.Sources = append(c.Sources, Source{Name: "libya-herald", URL: "https://libyaherald.com/feed/"})
 	err := c.Validate()
 	want := "feed.items is 0; it must be from 1 to 500\n" +
 		`source "libya-herald": name already used by source 1`
@@ -331,13 +331,13 @@ func TestValidateInCode(t *testing.T) {
 
 func TestConfigErrorError(t *testing.T) {
 	tests := []struct {
-		err  ConfigError
+		err  Error
 		want string
 	}{
-		{ConfigError{"config.yaml", 12, "bad"}, "config.yaml:12: bad"},
-		{ConfigError{"config.yaml", 0, "bad"}, "config.yaml: bad"},
-		{ConfigError{"", 12, "bad"}, "line 12: bad"},
-		{ConfigError{"", 0, "bad"}, "bad"},
+		{Error{"config.yaml", 12, "bad"}, "config.yaml:12: bad"},
+		{Error{"config.yaml", 0, "bad"}, "config.yaml: bad"},
+		{Error{"", 12, "bad"}, "line 12: bad"},
+		{Error{"", 0, "bad"}, "bad"},
 	}
 	for _, tt := range tests {
 		if got := tt.err.Error(); got != tt.want {
@@ -346,65 +346,8 @@ func TestConfigErrorError(t *testing.T) {
 	}
 }
 
-func TestParseByteSize(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    ByteSize
-		wantErr bool
-	}{
-		{"0", 0, false},
-		{"1048576", 1 << 20, false},
-		{"10MiB", 10 << 20, false},
-		{"512KiB", 512 << 10, false},
-		{"1GiB", 1 << 30, false},
-		{"10MB", 10_000_000, false},
-		{"500kB", 500_000, false},
-		{"500KB", 500_000, false},
-		{"10 mib", 10 << 20, false},
-		{"1.5MiB", 3 << 19, false},
-		{"64B", 64, false},
-		{"", 0, true},
-		{"MiB", 0, true},
-		{"10 megs", 0, true},
-		{"-1MiB", 0, true},
-		{"10MiB extra", 0, true},
-		{"1.2.3MB", 0, true},
-		{"99999999999GiB", 0, true},
-	}
-	for _, tt := range tests {
-		got, err := parseByteSize(tt.in)
-		if (err != nil) != tt.wantErr || got != tt.want {
-			t.Errorf("parseByteSize(%q) = %d, %v; want %d, error %v", tt.in, got, err, tt.want, tt.wantErr)
-		}
-	}
-}
-
-func TestByteSizeString(t *testing.T) {
-	tests := []struct {
-		in   ByteSize
-		want string
-	}{
-		{0, "0"},
-		{10 << 20, "10MiB"},
-		{512 << 10, "512KiB"},
-		{10_000_000, "10MB"},
-		{1000, "1kB"},
-		{1e12, "1TB"},
-		{2000 << 10, "2000KiB"},
-		{1023, "1023B"},
-	}
-	for _, tt := range tests {
-		if got := tt.in.String(); got != tt.want {
-			t.Errorf("ByteSize(%d).String() = %q, want %q", int64(tt.in), got, tt.want)
-		}
-		if back, err := parseByteSize(tt.want); err != nil || back != tt.in {
-			t.Errorf("parseByteSize(%q) = %d, %v; want %d", tt.want, back, err, int64(tt.in))
-		}
-	}
-}
-
 func TestUserAgent(t *testing.T) {
-	c := &Config{Fetch: FetchConfig{UserAgent: "libyawire/VERSION (+mailto:ops@example.org)"}}
+	c := &Config{Fetch: Fetch{UserAgent: "libyawire/VERSION (+mailto:ops@example.org)"}}
 	tests := []struct{ version, want string }{
 		{"1.0.0", "libyawire/1.0.0 (+mailto:ops@example.org)"},
 		{"", "libyawire/dev (+mailto:ops@example.org)"},

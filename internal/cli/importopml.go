@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"cmp"
@@ -11,10 +11,11 @@ import (
 	"slices"
 	"strings"
 
+	"go.yaml.in/yaml/v3"
 	"golang.org/x/net/html/charset"
 	"golang.org/x/text/unicode/norm"
-	"gopkg.in/yaml.v3"
 
+	"github.com/libyawire/libyawire/internal/config"
 	"github.com/libyawire/libyawire/publish"
 	"github.com/libyawire/libyawire/store"
 	"github.com/libyawire/libyawire/tag"
@@ -26,7 +27,7 @@ import (
 // operator to paste there. Feeds the config has already, by URL or by
 // name, are left out with a comment that says so.
 func importOPMLCommand(configPath, opmlPath string, stdout io.Writer) error {
-	cfg, err := LoadConfig(configPath)
+	cfg, err := config.Load(configPath)
 	if err != nil {
 		return err
 	}
@@ -77,7 +78,7 @@ type importLine struct {
 // (else its URL's host), unique among them; a feed whose URL or name cfg
 // has already is skipped, and a feed listed twice is listed once, with
 // the categories of both.
-func importSources(cfg *Config, doc *publish.OPML) []importLine {
+func importSources(cfg *config.Config, doc *publish.OPML) []importLine {
 	im := &importer{
 		configured:    map[string]bool{},
 		configuredURL: map[string]string{},
@@ -137,7 +138,7 @@ func (im *importer) add(o publish.Outline) {
 		return
 	}
 	line := importLine{name: im.name(title, u), title: title, url: u, tags: tags}
-	switch problem := httpURLProblem(u, "https://example.org/feed/"); {
+	switch problem := config.URLProblem(u, "https://example.org/feed/"); {
 	case problem != "":
 		line.skip = fmt.Sprintf("url %q: %s", u, problem)
 	case im.configured[line.name]:
@@ -269,3 +270,11 @@ func yamlScalar(s string) string {
 // oneLine returns s with its runs of white space, line breaks included,
 // made single spaces, so that it fits in a comment.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// plural returns one when n is 1 and many otherwise.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -1,6 +1,7 @@
-package main
+package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -59,26 +60,26 @@ func TestAliasBomb(t *testing.T) {
 			}
 			done := make(chan error, 1)
 			go func() {
-				_, err := LoadConfig(path)
+				_, err := Load(path)
 				done <- err
 			}()
 			var err error
 			select {
 			case err = <-done:
 			case <-time.After(2 * time.Second):
-				t.Fatal("LoadConfig has not returned after 2s")
+				t.Fatal("Load has not returned after 2s")
 			}
 			if tt.text == "" {
 				if err != nil {
-					t.Fatalf("LoadConfig: %v", err)
+					t.Fatalf("Load: %v", err)
 				}
 				return
 			}
-			var errs ConfigErrors
+			var errs Errors
 			if !errors.As(err, &errs) {
-				t.Fatalf("LoadConfig: %v, want a problem at line %d", err, tt.line)
+				t.Fatalf("Load: %v, want a problem at line %d", err, tt.line)
 			}
-			if !slices.ContainsFunc(errs, func(e ConfigError) bool { return e.Line == tt.line && strings.Contains(e.Msg, tt.text) }) {
+			if !slices.ContainsFunc(errs, func(e Error) bool { return e.Line == tt.line && strings.Contains(e.Msg, tt.text) }) {
 				t.Errorf("got %v, want line %d: ...%s...", err, tt.line, tt.text)
 			}
 			if strings.Contains(tt.text, "too many") && len(errs) != 1 {
@@ -86,4 +87,82 @@ func TestAliasBomb(t *testing.T) {
 			}
 		})
 	}
+}
+
+// bomb is the alias bomb of the issue that made the decoder keep a budget:
+// seven levels of anchors, each merging nine of the one before, in about
+// 500 bytes, standing for 9^7 copies of one source.
+func bomb() string {
+	var b strings.Builder
+	b.WriteString("sources:\n  - &a\n    name: libya-herald\n    url: https://libyaherald.example/feed/\n")
+	for _, name := range []string{"b", "c", "d", "e", "f", "g"} {
+		prev := string(rune(name[0] - 1))
+		fmt.Fprintf(&b, "  - &%s\n    <<: [%s]\n", name, strings.TrimSuffix(strings.Repeat("*"+prev+", ", 9), ", "))
+	}
+	b.WriteString("  - <<: [" + strings.TrimSuffix(strings.Repeat("*g, ", 9), ", ") + "]\n    name: libya-review\n")
+	return b.String()
+}
+
+// TestAliasBombAtOnce: the bomb is refused within 100ms, at the line of
+// the alias that takes the decoder past its budget. The best of three
+// runs is timed, so that a busy machine does not fail it.
+func TestAliasBombAtOnce(t *testing.T) {
+	data := []byte(bomb())
+	if len(data) > 600 {
+		t.Fatalf("the bomb is %d bytes: keep it small", len(data))
+	}
+	best := time.Hour
+	for range 3 {
+		start := time.Now()
+		_, err := parse("bomb.yaml", data)
+		best = min(best, time.Since(start))
+		var errs Errors
+		if !errors.As(err, &errs) || len(errs) != 1 || errs[0].Line == 0 || !strings.Contains(errs[0].Msg, "too many values") {
+			t.Fatalf("got %v, want one problem with a line: this alias stands for too many values", err)
+		}
+	}
+	t.Logf("%d bytes refused in %s", len(data), best)
+	if best > 100*time.Millisecond {
+		t.Errorf("the bomb took %s to refuse, want under 100ms", best)
+	}
+}
+
+// FuzzLoadConfig feeds the decoder whatever YAML the fuzzer makes of the
+// fixtures. Whatever it is, parse returns at once: a Config that passes
+// Validate, or Errors whose every line is in the file.
+func FuzzLoadConfig(f *testing.F) {
+	files, err := filepath.Glob("testdata/*.yaml")
+	if err != nil || len(files) == 0 {
+		f.Fatalf("no fixtures in testdata: %v", err)
+	}
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte(bomb()))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := parse("fuzz.yaml", data)
+		if err == nil {
+			if verr := c.Validate(); verr != nil {
+				t.Fatalf("loaded, then Validate: %v", verr)
+			}
+			return
+		}
+		var errs Errors
+		if !errors.As(err, &errs) || len(errs) == 0 {
+			t.Fatalf("got %v (%T), want Errors", err, err)
+		}
+		lines := bytes.Count(data, []byte("\n")) + 1
+		for _, e := range errs {
+			if e.Line < 0 || e.Line > lines {
+				t.Errorf("problem at line %d of a %d-line file: %v", e.Line, lines, e)
+			}
+			if e.Msg == "" {
+				t.Errorf("a problem with no message at line %d", e.Line)
+			}
+		}
+	})
 }
