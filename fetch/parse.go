@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/libyawire/libyawire/store"
-	"github.com/libyawire/libyawire/tag"
 	"github.com/mmcdole/gofeed"
 	"github.com/mmcdole/gofeed/rss"
+
+	"github.com/libyawire/libyawire/store"
+	"github.com/libyawire/libyawire/tag"
 )
 
 // parse reads a feed of any format gofeed knows and converts its entries.
@@ -65,14 +66,4 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 	l.n -= int64(k)
 	l.read += int64(k)
 	return k, err
-}
-
-func byteSize(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }

@@ -10,9 +10,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mmcdole/gofeed"
+
+	"github.com/libyawire/libyawire/internal/bytesize"
 	"github.com/libyawire/libyawire/internal/netaddr"
 	"github.com/libyawire/libyawire/store"
-	"github.com/mmcdole/gofeed"
 )
 
 // fetch makes the request and parses the feed. It updates st's status,
@@ -98,7 +100,7 @@ func (f *Fetcher) readFeed(ctx context.Context, resp *http.Response, src Source,
 	feed, ttl, items, err := parse(decoded, src, resp.Request.URL.String(), f.opts.Tagger)
 	switch {
 	case body.over:
-		return out, nil, fmt.Errorf("body larger than %s", byteSize(f.opts.MaxBody))
+		return out, nil, fmt.Errorf("body larger than %s", bytesize.Format(f.opts.MaxBody))
 	case body.read == 0 && err != nil:
 		return out, nil, errEmptyBody
 	case errors.Is(err, gofeed.ErrFeedTypeNotDetected):

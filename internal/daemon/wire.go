@@ -213,10 +213,11 @@ func (p *fetchProgress) add(r fetch.Report) string {
 		return r.Source + ": cancelled"
 	case r.Err != nil:
 		p.failed++
-		// The fetcher's errors begin with "fetch NAME: ", which the line
-		// says already.
-		why := strings.TrimPrefix(r.Err.Error(), "fetch "+r.Source+": ")
-		return fmt.Sprintf("%s: failed: %s", r.Source, strings.Join(strings.Fields(why), " "))
+		why := r.Err
+		if fe, ok := errors.AsType[*fetch.Error](r.Err); ok && fe.Source == r.Source {
+			why = fe.Err // the line names the source already
+		}
+		return fmt.Sprintf("%s: failed: %s", r.Source, strings.Join(strings.Fields(why.Error()), " "))
 	case r.Busy:
 		p.busy++
 		return r.Source + ": already being fetched"

@@ -21,7 +21,7 @@ func TestFetchProgress(t *testing.T) {
 			"libya-herald: 200, 12 new, 3 updated (340ms)"},
 		{fetch.Report{Source: "filtered", Outcome: fetch.Outcome{Status: 200, New: 1, Dropped: 2, Took: time.Second}},
 			"filtered: 200, 1 new, 0 updated, 2 dropped (1s)"},
-		{fetch.Report{Source: "reliefweb", Outcome: fetch.Outcome{Status: 406}, Err: errors.New("fetch reliefweb: HTTP 406 Not Acceptable")},
+		{fetch.Report{Source: "reliefweb", Outcome: fetch.Outcome{Status: 406}, Err: &fetch.Error{Source: "reliefweb", Err: errors.New("HTTP 406 Not Acceptable")}},
 			"reliefweb: failed: HTTP 406 Not Acceptable"},
 		{fetch.Report{Source: "odd", Err: errors.New("parse: line 1\nline 2")},
 			"odd: failed: parse: line 1 line 2"},
