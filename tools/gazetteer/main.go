@@ -1,7 +1,7 @@
-// Command gazetteer turns the Libya gazetteer into the tags: section of
-// config.yaml. From the module root:
+// Command gazetteer turns the Libya gazetteer, tag/gazetteer/gazetteer.yaml,
+// into the tags: section of config.yaml. From the module root:
 //
-//	go run ./tools/gazetteer -in ../shared/data/gazetteer.yaml > /tmp/tags.yaml
+//	go run ./tools/gazetteer > /tmp/tags.yaml
 //
 // then put the output in place of the tags: section of config.yaml.
 //
@@ -146,7 +146,7 @@ var generic = set(
 )
 
 func main() {
-	in := flag.String("in", "../shared/data/gazetteer.yaml", "the gazetteer to convert")
+	in := flag.String("in", "tag/gazetteer/gazetteer.yaml", "the gazetteer to convert")
 	flag.Parse()
 	if err := run(*in, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "gazetteer:", err)
