@@ -226,17 +226,17 @@ func (d *testDaemon) feed(path string) jsonFeed {
 }
 
 const (
-	e2eRSS = `<?xml config.Version="1.0" encoding="UTF-8"?>
-<rss config.Version="2.0"><channel><title>Herald test</title><link>https://herald.example/</link><description>t</description>
+	e2eRSS = `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Herald test</title><link>https://herald.example/</link><description>t</description>
 <item><title>Sirte power plant back online</title><link>https://herald.example/sirte-power/</link><guid isPermaLink="false">h-1</guid><pubDate>Mon, 23 Nov 2026 08:00:00 +0000</pubDate><category>Energy</category><description>Two turbines restarted.</description></item>
 <item><title>Derna bridge tender opens</title><link>https://herald.example/derna-bridge</link><guid isPermaLink="false">h-2</guid><pubDate>Mon, 23 Nov 2026 07:00:00 +0000</pubDate><description>Bids close in January.</description></item>
 </channel></rss>`
-	e2eAtom = `<?xml config.Version="1.0" encoding="utf-8"?>
+	e2eAtom = `<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom"><title>Wire test</title><id>urn:test:wire</id><updated>2026-11-23T09:00:00Z</updated>
 <entry><title>Libya: Sirte power plant back online</title><id>urn:test:wire:9</id><link href="http://HERALD.example/sirte-power?utm_source=wire"/><updated>2026-11-23T08:30:00Z</updated><category term="Africa"/><summary>Copy of the Herald story.</summary></entry>
 <entry><title>Kufra convoy reaches the border</title><id>urn:test:wire:10</id><link href="https://wire.example/kufra-convoy"/><updated>2026-11-23T06:00:00Z</updated><summary>Aid trucks arrived.</summary></entry>
 </feed>`
-	e2eJSON = `{"version":"https://jsonfeed.org/config.Version/1.1","title":"Arabic test","language":"ar","items":[
+	e2eJSON = `{"version":"https://jsonfeed.org/version/1.1","title":"Arabic test","language":"ar","items":[
 {"id":"ar-1","url":"https://arabic.example/1","title":"افتتاح مدرسة في سبها","content_text":"خبر تجريبي","date_published":"2026-11-23T05:00:00Z","tags":["تعليم"]}]}`
 )
 
