@@ -159,3 +159,41 @@ func TestEntityErrors(t *testing.T) {
 		t.Error("an added entity alias keeps the version")
 	}
 }
+
+// placeRules mark their places, as the shipped rules do.
+var placeRules = []tag.Rule{
+	{Slug: "libya", Match: []string{"Libya", "Libyan"}},
+	{Slug: "zuwara", Match: []string{"Zuwara", "زوارة"}, Implies: []string{"libya"}, Place: true},
+	{Slug: "benghazi", Match: []string{"Benghazi", "بنغازي"}, Implies: []string{"libya"}, Place: true},
+	{Slug: "migration", Ambiguous: []string{"migrants", "مهاجرين"}, Implies: []string{"libya"}},
+	{Slug: "malta", Ambiguous: []string{"Malta", "Maltese", "المالطية"}, Implies: []string{"libya"}},
+	{Slug: "sport", Ambiguous: []string{"national football team", "المنتخب"}, Implies: []string{"libya"}},
+}
+
+// TestPassingPlaces: a place named as a point of departure gives no tag,
+// though it is still evidence for the story's ambiguous aliases; and a
+// place the title leaves out counts from the summary only when the title
+// names nothing the rules know.
+func TestPassingPlaces(t *testing.T) {
+	tg, err := tag.New(placeRules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		in   tag.Input
+		want string
+	}{
+		{"departure, general wire", tag.Input{Title: "Maltese patrol rescues 90 migrants", Summary: "The boat had set off from Zuwara two days earlier."}, "[libya malta migration]"},
+		{"departure in Arabic", tag.Input{Title: "القوات المالطية تنقذ 70 مهاجرين انطلقوا من زوارة"}, "[libya malta migration]"},
+		{"the place itself", tag.Input{Title: "Migrants intercepted off Zuwara"}, "[libya migration zuwara]"},
+		{"a venue in the summary", tag.Input{Title: "National football team qualifies for the Cup of Nations", Summary: "The team won 1-0 in Benghazi.", SourceTags: []string{"libya"}}, "[libya sport]"},
+		{"the summary's place when the title names nothing", tag.Input{Title: "Three hurt in market fire", Summary: "The fire broke out in Benghazi's old market.", SourceTags: []string{"libya"}}, "[benghazi libya]"},
+		{"named in both", tag.Input{Title: "Benghazi national football team wins", Summary: "Fans celebrated in Benghazi."}, "[benghazi libya sport]"},
+	}
+	for _, tt := range tests {
+		if got := fmt.Sprint(tg.Tags(tt.in)); got != tt.want {
+			t.Errorf("%s: got %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}

@@ -27,6 +27,10 @@ type Rule struct {
 	Ambiguous []string // aliases that count only with evidence, see Tagger.Tags
 	Implies   []string // further tags a story with this tag gets
 	Entities  []Entity // distinct things the rule's tag covers, each with its aliases
+	// Place marks a rule that names a place. A place that a story's title
+	// does not name counts from its summary or content only when the title
+	// names nothing any rule knows (see Tagger.Tags).
+	Place bool
 }
 
 // Entity is one of the distinct things a rule covers: an oil field of
@@ -60,6 +64,7 @@ type rule struct {
 	closure  []string // the slug and every tag it implies, transitively
 	evidence []string // the tags it implies, transitively: what an ambiguous alias needs
 	entities []string // "slug/name" of each entity
+	place    bool
 }
 
 type alias struct {
@@ -67,11 +72,33 @@ type alias struct {
 	entity    int      // index in the rule's entities; -1 for the rule's own aliases
 	rest      []string // the words after the first
 	ambiguous bool
+	passing   bool // scan's: met right after words of departure
 }
 
 // matcherVersion changes whenever folding or matching changes, so that
 // stored stories are re-tagged with the new behaviour too.
-const matcherVersion = "2" // 2: the longer of overlapping aliases wins
+const matcherVersion = "3" // 2: the longer of overlapping aliases wins; 3: departures
+
+// departures are words that name a point of departure before an alias:
+// a boat that "set off from Tobruk" makes no story about Tobruk, so the
+// alias right after them gives no tag; what its rule implies is still
+// evidence for an ambiguous alias (the boat's migrants are Libya's
+// news). Folded as text is.
+var departures = foldAll(
+	"set off from", "setting off from", "sets off from", "had left from",
+	"departed from", "departing from", "sailed from", "set sail from",
+	"boat from", "boats from", "after leaving", "diverted to", "travelled to", "traveled to",
+	"انطلقوا من", "انطلق من", "انطلقت من", "انطلاقا من", "أبحروا من", "أبحر من", "أبحرت من",
+	"غادروا", "غادرت", "قادمين من", "القادمين من", "تحويل الرحلات إلى", "حولت الرحلات إلى",
+)
+
+func foldAll(phrases ...string) [][]string {
+	out := make([][]string, len(phrases))
+	for i, p := range phrases {
+		out[i] = Words(p)
+	}
+	return out
+}
 
 // New checks rules and returns a Tagger for them. A rule needs a slug and an
 // alias; slugs are unique; implies may not loop back to a rule.
@@ -86,7 +113,7 @@ func New(rules []Rule) (*Tagger, error) {
 			return nil, fmt.Errorf("tag %q is defined twice", r.Slug)
 		}
 		t.bySlug[r.Slug] = i
-		t.rules = append(t.rules, rule{slug: r.Slug})
+		t.rules = append(t.rules, rule{slug: r.Slug, place: r.Place})
 	}
 	for i, r := range rules {
 		closure, err := t.closure(rules, i, nil)
@@ -171,7 +198,7 @@ func version(rules []Rule) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "matcher %s\n", matcherVersion)
 	for _, r := range rules {
-		fmt.Fprintf(h, "%q %q %q %q\n", r.Slug, r.Match, r.Ambiguous, r.Implies)
+		fmt.Fprintf(h, "%q %q %q %q %t\n", r.Slug, r.Match, r.Ambiguous, r.Implies, r.Place)
 		for _, e := range r.Entities {
 			fmt.Fprintf(h, "  %q %q %q\n", e.Name, e.Match, e.Ambiguous)
 		}
@@ -194,22 +221,41 @@ func (t *Tagger) Version() string { return t.version }
 // in the title, summary, content or a category; and what all of these
 // imply. An ambiguous alias counts only when the story has, from the source,
 // its categories or unambiguous aliases, one of the tags its rule implies.
+// A place (Rule.Place) named in the summary or content but not the title
+// counts only when the title names nothing the rules know; otherwise, as a
+// place named as a point of departure, it is only evidence.
 func (t *Tagger) Tags(in Input) []string {
 	tk := t.pool.Get().(*tokenizer)
 	defer t.pool.Put(tk)
 
-	var sure, maybe []int // rules hit by unambiguous and ambiguous aliases
+	var sure, maybe, passing []int // rules hit by unambiguous, ambiguous and passing aliases
 	hit := func(a alias) {
-		if a.ambiguous {
+		if a.passing {
+			passing = append(passing, a.rule)
+		} else if a.ambiguous {
 			maybe = append(maybe, a.rule)
 		} else {
 			sure = append(sure, a.rule)
 		}
 	}
-	for _, field := range []string{in.Title, in.Summary, in.Content} {
+	if in.Title != "" {
+		tk.reset(in.Title, true)
+		t.scan(tk, hit)
+	}
+	// A place the title does not name counts from the summary or content
+	// only when the title names nothing the rules know: the place a
+	// headline leaves out is where a meeting sat or a boat set off.
+	headline := slices.Concat(sure, maybe)
+	body := func(a alias) {
+		if len(headline) > 0 && t.rules[a.rule].place && !slices.Contains(headline, a.rule) {
+			a.passing = true
+		}
+		hit(a)
+	}
+	for _, field := range []string{in.Summary, in.Content} {
 		if field != "" {
 			tk.reset(field, true)
-			t.scan(tk, hit)
+			t.scan(tk, body)
 		}
 	}
 
@@ -228,9 +274,17 @@ func (t *Tagger) Tags(in Input) []string {
 		tags = append(tags, t.rules[r].slug)
 	}
 	tags = t.expand(tags)
+	known := tags
+	if passing != nil {
+		known = slices.Clone(tags)
+		for _, r := range passing {
+			known = append(known, t.rules[r].evidence...)
+		}
+		slices.Sort(known)
+	}
 	var extra []string
 	for _, r := range maybe {
-		if slices.ContainsFunc(t.rules[r].evidence, func(e string) bool { return contains(tags, e) }) {
+		if slices.ContainsFunc(t.rules[r].evidence, func(e string) bool { return contains(known, e) }) {
 			extra = append(extra, t.rules[r].closure...)
 		}
 	}
@@ -256,8 +310,9 @@ func contains(sorted []string, s string) bool {
 	return ok
 }
 
-// scan calls hit for every alias that occurs in the folded text, except
-// those inside a longer one: where two aliases overlap, the one of more
+// scan calls hit for every alias that occurs in the folded text, marked
+// passing when it comes right after words of departure (see departures),
+// except those inside a longer one: where two aliases overlap, the one of more
 // words wins ("Saddam Haftar" is not also "Haftar"), and of two as long
 // the one that starts first. Aliases that do not overlap all count.
 func (t *Tagger) scan(tk *tokenizer, hit func(alias)) {
@@ -266,6 +321,7 @@ func (t *Tagger) scan(tk *tokenizer, hit func(alias)) {
 		forms(tk.word(i), func(w []byte) {
 			for _, a := range t.first[string(w)] {
 				if tk.follows(i+1, a.rest) {
+					a.passing = tk.departs(i)
 					tk.found = append(tk.found, found{start: i, end: i + 1 + len(a.rest), alias: a})
 				}
 			}
@@ -311,6 +367,17 @@ func (t *Tagger) isAlias(tk *tokenizer) bool {
 	}
 	for _, a := range t.first[string(tk.word(0))] {
 		if len(a.rest) == len(tk.words)-1 && tk.follows(1, a.rest) {
+			return true
+		}
+	}
+	return false
+}
+
+// departs reports whether the words before word i name a point of
+// departure (see departures).
+func (tk *tokenizer) departs(i int) bool {
+	for _, d := range departures {
+		if i >= len(d) && tk.follows(i-len(d), d) {
 			return true
 		}
 	}
@@ -430,9 +497,12 @@ func (t *Tagger) matches(text string, evidence []string, entities bool) (tags, n
 	var sure, maybe []alias
 	tk.reset(text, true)
 	t.scan(tk, func(a alias) {
-		if a.ambiguous {
+		switch {
+		case a.passing:
+			evidence = append(slices.Clip(evidence), t.rules[a.rule].evidence...)
+		case a.ambiguous:
 			maybe = append(maybe, a)
-		} else {
+		default:
 			sure = append(sure, a)
 		}
 	})
