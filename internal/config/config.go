@@ -77,6 +77,7 @@ type TagRule struct {
 	Ambiguous []string `yaml:"ambiguous"` // aliases that count only with other evidence for an implied tag
 	Implies   []string `yaml:"implies"`
 	Entities  []Entity `yaml:"entities"` // distinct things the tag covers, such as the oil fields of oil-fields
+	Place     bool     `yaml:"place"`    // a place: from a summary it counts only if the title names nothing else
 }
 
 // Entity is one of the distinct things a tag rule covers, with aliases of

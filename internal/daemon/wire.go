@@ -27,7 +27,7 @@ const (
 func NewTagger(cfg *config.Config) (*tag.Tagger, error) {
 	rules := make([]tag.Rule, len(cfg.Tags))
 	for i, r := range cfg.Tags {
-		rules[i] = tag.Rule{Slug: r.Slug, Title: r.Title, Match: r.Match, Ambiguous: r.Ambiguous, Implies: r.Implies}
+		rules[i] = tag.Rule{Slug: r.Slug, Title: r.Title, Match: r.Match, Ambiguous: r.Ambiguous, Implies: r.Implies, Place: r.Place}
 		for _, e := range r.Entities {
 			rules[i].Entities = append(rules[i].Entities, tag.Entity{Name: e.Name, Match: e.Match, Ambiguous: e.Ambiguous})
 		}

@@ -40,6 +40,9 @@
 //
 // A few everyday words are left out altogether (see omitted).
 //
+// Places and regions are marked place: a place named in a story's summary
+// but not its title counts only when the title names nothing else.
+//
 // Every rule but libya implies libya, and what its gazetteer entry lists
 // under implies (wagner-africa-corps: foreign-forces). A place also implies the region, or
 // city, it plainly lies in (see within): a town its historic province
@@ -99,6 +102,7 @@ type rule struct {
 	Ambiguous []string     `yaml:"ambiguous,omitempty"`
 	Entities  []ruleEntity `yaml:"entities,omitempty"`
 	Implies   []string     `yaml:"implies,omitempty,flow"`
+	Place     bool         `yaml:"place,omitempty"`
 	typ       string
 }
 
@@ -230,7 +234,7 @@ func convert(entries []entry) []rule {
 	}
 	var rules []rule
 	for _, e := range entries {
-		r := rule{Slug: e.Slug, Title: e.Name, TitleAr: e.NameAr, typ: e.Type}
+		r := rule{Slug: e.Slug, Title: e.Name, TitleAr: e.NameAr, Place: e.Type == "place" || e.Type == "region", typ: e.Type}
 		r.Match, r.Ambiguous = split(e, e.Aliases, e.ContextRequired, sure)
 		for _, ent := range e.Entities {
 			re := ruleEntity{Name: ent.Name}
