@@ -35,19 +35,20 @@ func (s tagScore) precision() float64 { return ratio(s.tp, s.tp+s.fp) }
 func (s tagScore) recall() float64    { return ratio(s.tp, s.tp+s.fn) }
 
 // scoreTagging tags each story as the daemon would, with the shipped
-// rules, and compares its tags with the labels. A story from a Libya-only
+// rules, and compares its tags among vocabulary, the tags the labels were
+// written with, with the labels. A story from a Libya-only
 // source has that source's tag, libya; one from a general source is kept
 // only with Libya evidence (keep: [libya]), and a story not kept has no
 // tags. The labels are widened by what the rules make them imply (an
 // editor files under Ubari, the rules add fezzan), and libya, which every
 // kept story has, counts neither way.
-func scoreTagging(t *testing.T, tagger *tag.Tagger, stories []labelledStory) tagScore {
+func scoreTagging(t *testing.T, tagger *tag.Tagger, vocabulary []string, stories []labelledStory) tagScore {
 	t.Helper()
 	var s tagScore
 	for _, st := range stories {
 		for _, l := range st.Tags {
-			if !tagger.Defines(l) {
-				t.Fatalf("%s: label %q is no rule's slug", st.ID, l)
+			if !tagger.Defines(l) || !slices.Contains(vocabulary, l) {
+				t.Fatalf("%s: label %q is no rule's slug, or not in the vocabulary", st.ID, l)
 			}
 		}
 		in := tag.Input{Title: st.Title, Summary: st.Summary}
@@ -59,7 +60,7 @@ func scoreTagging(t *testing.T, tagger *tag.Tagger, stories []labelledStory) tag
 			got = nil // a general source keeps only Libya stories
 		}
 		want := tagger.Implied(st.Tags)
-		drop := func(s string) bool { return s == "libya" }
+		drop := func(s string) bool { return s == "libya" || !slices.Contains(vocabulary, s) }
 		got, want = slices.DeleteFunc(got, drop), slices.DeleteFunc(want, drop)
 		s.stories++
 		for _, g := range got {
@@ -78,6 +79,23 @@ func scoreTagging(t *testing.T, tagger *tag.Tagger, stories []labelledStory) tag
 		}
 	}
 	return s
+}
+
+// readVocabulary reads testdata/tagging/vocabulary.txt: a slug a line,
+// and # comments.
+func readVocabulary(t *testing.T) []string {
+	t.Helper()
+	data, err := os.ReadFile("testdata/tagging/vocabulary.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for line := range strings.Lines(string(data)) {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			out = append(out, line)
+		}
+	}
+	return out
 }
 
 // readLabelled reads a labelled set.
@@ -109,6 +127,7 @@ func TestTaggingQuality(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	vocabulary := readVocabulary(t)
 	sets := []struct {
 		file                string
 		precision, recall   float64
@@ -129,7 +148,7 @@ func TestTaggingQuality(t *testing.T) {
 			if len(stories) < set.minStories || arabic < set.minArab {
 				t.Fatalf("%d stories, %d in Arabic; the set has at least %d, %d in Arabic", len(stories), arabic, set.minStories, set.minArab)
 			}
-			s := scoreTagging(t, tagger, stories)
+			s := scoreTagging(t, tagger, vocabulary, stories)
 			t.Logf("%d stories (%d Arabic): precision %.3f (%d of %d tags right), recall %.3f (%d of %d found)",
 				s.stories, arabic, s.precision(), s.tp, s.tp+s.fp, s.recall(), s.tp, s.tp+s.fn)
 			t.Logf("wrong tags: %s", strings.Join(s.wrong, ", "))
@@ -145,6 +164,6 @@ func TestTaggingQuality(t *testing.T) {
 // story's worth: a change of the rules that loses more is a regression
 // seen on stories they were not tuned on.
 const (
-	heldoutPrecision = 0.0
-	heldoutRecall    = 0.0
+	heldoutPrecision = 0.89
+	heldoutRecall    = 0.89
 )
