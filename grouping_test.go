@@ -263,3 +263,38 @@ sources:
 		t.Errorf("after the stricter threshold: %d stories, want 3", n)
 	}
 }
+
+// TestEntitiesApart: two fields of one rule are two things. A report in
+// Arabic is matched with one in English by the things they name (their
+// words differ): a shutdown at Sharara and one at El Feel tag alike
+// (oil-fields) but are not one story; two reports on Sharara are.
+func TestEntitiesApart(t *testing.T) {
+	cfg, err := config.Load("config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, err := daemon.NewTagger(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+	report := func(lang, title, summary string) labelledReport {
+		return labelledReport{Title: title, Summary: summary, Published: at, Lang: lang}
+	}
+	sharara := report("en", "Guards shut Sharara oil field in Ubari over unpaid wages", "Output stopped on Monday, the NOC said.")
+	shararaAr := report("ar", "حرس المنشآت يغلقون حقل الشرارة في أوباري بسبب الرواتب", "توقف الإنتاج يوم الإثنين، بحسب المؤسسة الوطنية للنفط.")
+	feelAr := report("ar", "حرس المنشآت يغلقون حقل الفيل في أوباري بسبب الرواتب", "توقف الإنتاج يوم الإثنين، بحسب المؤسسة الوطنية للنفط.")
+	for _, r := range []labelledReport{sharara, shararaAr, feelAr} {
+		if tags := tg.Tags(tag.Input{Title: r.Title, SourceTags: []string{"libya"}}); !slices.Contains(tags, "oil-fields") {
+			t.Errorf("%q: tags %v, want oil-fields among them", r.Title, tags)
+		}
+	}
+	gc := group.DefaultConfig()
+	gc.CrossLanguage = true // stories.cross_language
+	if same, why := group.Same(sharara.sig(tg), shararaAr.sig(tg), gc); !same {
+		t.Errorf("Sharara in English and in Arabic not grouped: %s", why)
+	}
+	if same, why := group.Same(sharara.sig(tg), feelAr.sig(tg), gc); same {
+		t.Errorf("Sharara and El Feel grouped as one story (%s)", why)
+	}
+}

@@ -202,14 +202,17 @@ func (d *testDaemon) get(path string) (*http.Response, []byte) {
 
 // jsonFeed is the part of a JSON Feed the end-to-end test reads.
 type jsonFeed struct {
-	Version string `json:"version"`
-	Items   []struct {
-		ID          string   `json:"id"`
-		URL         string   `json:"url"`
-		Title       string   `json:"title"`
-		Tags        []string `json:"tags"`
-		ContentHTML string   `json:"content_html"`
-	} `json:"items"`
+	Version string     `json:"version"`
+	Items   []jsonItem `json:"items"`
+}
+
+// jsonItem is one item of a jsonFeed.
+type jsonItem struct {
+	ID          string   `json:"id"`
+	URL         string   `json:"url"`
+	Title       string   `json:"title"`
+	Tags        []string `json:"tags"`
+	ContentHTML string   `json:"content_html"`
 }
 
 func (d *testDaemon) feed(path string) jsonFeed {

@@ -77,16 +77,18 @@ func convert(feed *gofeed.Feed, src Source, feedURL string, tg *tag.Tagger) []st
 
 // Entities returns what a report names, for grouping: the narrowest
 // tags (places, people, forces, topics) of its title, and of its title
-// with its summary's first sentences, and all the tags those bring with
-// what they imply. An ambiguous alias counts with evidence, the story's
-// tags.
+// with its summary's first sentences, with the entities of a rule in
+// place of its tag ("oil-fields/sharara", see tag.Tagger.Entities), and
+// all the tags those bring with what they imply. An ambiguous alias counts
+// with evidence, the story's tags.
 func Entities(tg *tag.Tagger, evidence []string, title, summary string) (titleEntities, entities, mentions []string) {
 	if tg == nil {
 		return nil, nil, nil
 	}
 	lead := group.Lead(tag.Text(summary))
-	mentions = tg.Implied(tg.Matches(title+" \n "+lead, evidence))
-	return tg.Narrowest(tg.Implied(tg.Matches(title, evidence))), tg.Narrowest(mentions), mentions
+	text := title + " \n " + lead
+	mentions = tg.Implied(tg.Matches(text, evidence))
+	return tg.Entities(title, evidence), tg.Entities(text, evidence), mentions
 }
 
 // isGoogleNews reports whether a link is Google News's, whose titles end

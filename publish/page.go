@@ -231,9 +231,19 @@ func storyID(instance string, id uint64) string {
 	return "urn:libyawire:" + instance + ":" + strconv.FormatUint(id, 10)
 }
 
+// tagTitle returns the tag's title, or its slug when no rule names it.
 func (s *server) tagTitle(slug string) string {
 	if t := s.opts.TagTitles[slug]; t != "" {
 		return t
 	}
 	return slug
+}
+
+// tagTitleAr returns the tag's Arabic name, or its title when its rule
+// gives none.
+func (s *server) tagTitleAr(slug string) string {
+	if t := s.opts.TagTitlesAr[slug]; t != "" {
+		return t
+	}
+	return s.tagTitle(slug)
 }

@@ -19,6 +19,7 @@ type Options struct {
 	Items       int               // stories in a response without ?limit=; 0 means store.DefaultLimit
 	Sources     []Source          // the configured sources, in config order
 	TagTitles   map[string]string // tag slug -> title, from the tag rules
+	TagTitlesAr map[string]string // tag slug -> the tag's Arabic name, where its rule gives one
 	Version     string            // libyawire's version, named as the feeds' generator
 	Now         func() time.Time  // the clock; nil means time.Now
 	Healthy     func() error      // nil error while the scheduler runs; a nil func means healthy

@@ -16,9 +16,10 @@ import (
 
 // tagInfo is one tag in /api/tags.
 type tagInfo struct {
-	Slug  string `json:"slug"`
-	Title string `json:"title"`
-	Count int    `json:"count"`
+	Slug    string `json:"slug"`
+	Title   string `json:"title"`
+	TitleAr string `json:"title_ar"` // the Arabic name; the title where the rule gives none
+	Count   int    `json:"count"`
 }
 
 // apiTagsPage is the most tags one answer of /api/tags lists.
@@ -56,7 +57,7 @@ func handleTags(s *server) http.Handler {
 		}
 		list := make([]tagInfo, end-start)
 		for i, tc := range counts[start:end] {
-			list[i] = tagInfo{Slug: tc.Slug, Title: s.tagTitle(tc.Slug), Count: tc.Count}
+			list[i] = tagInfo{Slug: tc.Slug, Title: s.tagTitle(tc.Slug), TitleAr: s.tagTitleAr(tc.Slug), Count: tc.Count}
 		}
 		writeJSON(w, list, s.logger)
 	})

@@ -67,9 +67,10 @@ func TestAPITagsExact(t *testing.T) {
 		{GUID: "3", Title: "Match report", Tags: []string{"libya", "football"}},
 	}, store.SourceState{Status: 200})
 	srv := httptest.NewServer(newServer(db, Options{
-		BaseURL:   "http://libyawire.test/",
-		TagTitles: map[string]string{"libya": "Libya", "sirte": "Sirte", "oil": "Oil and gas", "ghat": "Ghat", "untitled": ""},
-		Now:       c.Now,
+		BaseURL:     "http://libyawire.test/",
+		TagTitles:   map[string]string{"libya": "Libya", "sirte": "Sirte", "oil": "Oil and gas", "ghat": "Ghat", "untitled": ""},
+		TagTitlesAr: map[string]string{"libya": "ليبيا", "sirte": "سرت"},
+		Now:         c.Now,
 	}, nil).routes())
 	defer srv.Close()
 
@@ -83,12 +84,12 @@ func TestAPITagsExact(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []tagInfo{
-		{"libya", "Libya", 3},
-		{"sirte", "Sirte", 2},
-		{"football", "football", 1},
-		{"oil", "Oil and gas", 1},
-		{"ghat", "Ghat", 0},
-		{"untitled", "untitled", 0},
+		{"libya", "Libya", "ليبيا", 3},
+		{"sirte", "Sirte", "سرت", 2},
+		{"football", "football", "football", 1},  // a category's tag: no rule names it
+		{"oil", "Oil and gas", "Oil and gas", 1}, // a rule without title_ar
+		{"ghat", "Ghat", "Ghat", 0},
+		{"untitled", "untitled", "untitled", 0},
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)

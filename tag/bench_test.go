@@ -21,6 +21,11 @@ func shippedRules(tb testing.TB) []tag.Rule {
 		Tags []struct {
 			Slug, Title               string
 			Match, Ambiguous, Implies []string
+			Place                     bool
+			Entities                  []struct {
+				Name             string
+				Match, Ambiguous []string
+			}
 		}
 	}
 	if err := yaml.Unmarshal(data, &cfg); err != nil {
@@ -28,7 +33,10 @@ func shippedRules(tb testing.TB) []tag.Rule {
 	}
 	rules := make([]tag.Rule, len(cfg.Tags))
 	for i, r := range cfg.Tags {
-		rules[i] = tag.Rule{Slug: r.Slug, Title: r.Title, Match: r.Match, Ambiguous: r.Ambiguous, Implies: r.Implies}
+		rules[i] = tag.Rule{Slug: r.Slug, Title: r.Title, Match: r.Match, Ambiguous: r.Ambiguous, Implies: r.Implies, Place: r.Place}
+		for _, e := range r.Entities {
+			rules[i].Entities = append(rules[i].Entities, tag.Entity{Name: e.Name, Match: e.Match, Ambiguous: e.Ambiguous})
+		}
 	}
 	return rules
 }
@@ -58,6 +66,13 @@ func benchItems(n int) []tag.Input {
 		}
 	}
 	return items
+}
+
+// TestShippedRulesLoad: the rules the benchmark reads make a tagger.
+func TestShippedRulesLoad(t *testing.T) {
+	if _, err := tag.New(shippedRules(t)); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // BenchmarkTags tags 2 KB stories with the shipped rules. Run it on one

@@ -103,6 +103,8 @@ func foldArabic(r rune) rune {
 type tokenizer struct {
 	buf   []byte
 	words [][2]int32 // [start, end) of each word in buf
+	found []found    // scan's: the aliases met
+	kept  []found    // scan's: those no longer alias overlaps
 }
 
 // reset folds s, with its HTML markup removed first when html is set.

@@ -175,19 +175,11 @@ func (ch *checker) rules() map[string]bool {
 		if ch.uniqueSlug(identity{"tags", "slug", "tag", "green-mountain"}, i, r.Slug, label, first) {
 			defined[r.Slug] = true
 		}
-		if len(r.Match)+len(r.Ambiguous) == 0 {
+		if len(r.Match)+len(r.Ambiguous)+len(r.Entities) == 0 {
 			ch.fail(at("match"), "%s has no aliases: list at least one spelling under match:", label)
 		}
-		for _, list := range []struct {
-			key     string
-			aliases []string
-		}{{"match", r.Match}, {"ambiguous", r.Ambiguous}} {
-			for j, a := range list.aliases {
-				if strings.TrimSpace(a) == "" {
-					ch.fail(at(list.key, j), "%s: %s entry %d is empty: write a spelling or remove it", label, list.key, j+1)
-				}
-			}
-		}
+		ch.aliases(at, label, r.Match, r.Ambiguous)
+		ch.entities(at, label, r.Entities)
 	}
 	for i, r := range c.Tags {
 		label := entryLabel("tag", r.Slug, i)
@@ -197,6 +189,45 @@ func (ch *checker) rules() map[string]bool {
 	}
 	ch.cycles(first)
 	return defined
+}
+
+// aliases reports the empty entries of a rule's, or an entity's, match
+// and ambiguous lists; at gives the path of a key within the rule or entity.
+func (ch *checker) aliases(at func(...any) string, label string, match, ambiguous []string) {
+	for _, list := range []struct {
+		key     string
+		aliases []string
+	}{{"match", match}, {"ambiguous", ambiguous}} {
+		for j, a := range list.aliases {
+			if strings.TrimSpace(a) == "" {
+				ch.fail(at(list.key, j), "%s: %s entry %d is empty: write a spelling or remove it", label, list.key, j+1)
+			}
+		}
+	}
+}
+
+// entities checks a rule's entities: each has a name of its own, as a
+// slug is written, and at least one alias.
+func (ch *checker) entities(ruleAt func(...any) string, ruleLabel string, entities []Entity) {
+	first := map[string]int{}
+	for j, e := range entities {
+		at := func(parts ...any) string { return ruleAt(append([]any{"entities", j}, parts...)...) }
+		label := ruleLabel + ": " + entryLabel("entity", e.Name, j)
+		switch prev, seen := first[e.Name]; {
+		case e.Name == "":
+			ch.fail(at(), "%s has no name: give it one such as sharara", label)
+		case !slugPattern.MatchString(e.Name):
+			ch.fail(at("name"), "%s: the name must be %s, such as el-feel", label, slugRule)
+		case seen:
+			ch.fail(at("name"), "%s: entity %d has this name already", label, prev+1)
+		default:
+			first[e.Name] = j
+		}
+		if len(e.Match)+len(e.Ambiguous) == 0 {
+			ch.fail(at("match"), "%s has no aliases: list at least one spelling under match:", label)
+		}
+		ch.aliases(at, label, e.Match, e.Ambiguous)
+	}
 }
 
 // cycles reports each loop in implies once, at the implies entry that

@@ -72,9 +72,21 @@ type Feed struct {
 type TagRule struct {
 	Slug      string   `yaml:"slug"`
 	Title     string   `yaml:"title"`     // default: made from the slug
+	TitleAr   string   `yaml:"title_ar"`  // the tag's Arabic name; "": none, readers see Title
 	Match     []string `yaml:"match"`     // aliases, any script
 	Ambiguous []string `yaml:"ambiguous"` // aliases that count only with other evidence for an implied tag
 	Implies   []string `yaml:"implies"`
+	Entities  []Entity `yaml:"entities"` // distinct things the tag covers, such as the oil fields of oil-fields
+	Place     bool     `yaml:"place"`    // a place: from a summary it counts only if the title names nothing else
+}
+
+// Entity is one of the distinct things a tag rule covers, with aliases of
+// its own: they give the rule's tag, and grouping tells two reports that
+// name different entities of one rule apart.
+type Entity struct {
+	Name      string   `yaml:"name"` // lower-case letters, digits and hyphens; unique in its rule
+	Match     []string `yaml:"match"`
+	Ambiguous []string `yaml:"ambiguous"`
 }
 
 // Source is one feed to fetch.

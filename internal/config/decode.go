@@ -225,6 +225,7 @@ func (d *decoder) sequence(n *yaml.Node, v reflect.Value, path, label string) {
 var (
 	sourceType = reflect.TypeFor[Source]()
 	ruleType   = reflect.TypeFor[TagRule]()
+	entityType = reflect.TypeFor[Entity]()
 )
 
 // itemLabel names the i-th item of a list in messages: a source or rule by
@@ -235,6 +236,8 @@ func itemLabel(elem reflect.Type, n *yaml.Node, i int, list string) string {
 		return entryLabel("source", lookup(n, "name"), i)
 	case ruleType:
 		return entryLabel("tag", lookup(n, "slug"), i)
+	case entityType: // within its rule's label: tag "oil-fields": entity "sharara"
+		return strings.TrimSuffix(list, "entities") + entryLabel("entity", lookup(n, "name"), i)
 	}
 	return fmt.Sprintf("%s entry %d", list, i+1)
 }

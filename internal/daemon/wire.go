@@ -27,7 +27,10 @@ const (
 func NewTagger(cfg *config.Config) (*tag.Tagger, error) {
 	rules := make([]tag.Rule, len(cfg.Tags))
 	for i, r := range cfg.Tags {
-		rules[i] = tag.Rule{Slug: r.Slug, Title: r.Title, Match: r.Match, Ambiguous: r.Ambiguous, Implies: r.Implies}
+		rules[i] = tag.Rule{Slug: r.Slug, Title: r.Title, Match: r.Match, Ambiguous: r.Ambiguous, Implies: r.Implies, Place: r.Place}
+		for _, e := range r.Entities {
+			rules[i].Entities = append(rules[i].Entities, tag.Entity{Name: e.Name, Match: e.Match, Ambiguous: e.Ambiguous})
+		}
 	}
 	t, err := tag.New(rules)
 	if err != nil {
@@ -66,6 +69,7 @@ func publishOptions(cfg *config.Config, healthy func() error) publish.Options {
 		Description: cfg.Feed.Description,
 		Items:       cfg.Feed.Items,
 		TagTitles:   map[string]string{},
+		TagTitlesAr: map[string]string{},
 		Version:     config.Version,
 		Sources:     PublishSources(cfg),
 		// The sources date from the file as it was when last loaded.
@@ -74,6 +78,9 @@ func publishOptions(cfg *config.Config, healthy func() error) publish.Options {
 	}
 	for _, r := range cfg.Tags {
 		opts.TagTitles[r.Slug] = r.Title
+		if r.TitleAr != "" {
+			opts.TagTitlesAr[r.Slug] = r.TitleAr
+		}
 	}
 	return opts
 }

@@ -5,15 +5,19 @@
 //
 // then put the output in place of the tags: section of config.yaml.
 //
-// Each gazetteer tag becomes one rule: its slug, its name as the title, and
-// its English and Arabic aliases, spelled as the gazetteer spells them (the
-// matcher folds case, hamza forms and diacritics), exact repeats dropped.
-// Rules are grouped by type, with a comment line per group.
+// Each gazetteer tag becomes one rule: its slug, its name as the title, its
+// name_ar as title_ar, and its English and Arabic aliases, spelled as the
+// gazetteer spells them (the matcher folds case, hamza forms and
+// diacritics), exact repeats dropped. A tag's entities become the rule's,
+// each with its aliases sorted as the rule's are. Rules are grouped by type,
+// with a comment line per group.
 //
 // An alias goes under ambiguous instead of match, so that it counts only in
 // a story that already has Libya evidence, when:
 //
-//  1. the gazetteer lists it under context_required;
+//  0. its tag is a foreign state or body (type foreign): "Turkey" in a wire
+//     story about Turkey alone is no Libya story;
+//  1. the gazetteer lists it under context_required (of its tag or entity);
 //  2. it belongs to a topic and names nothing Libyan. Words such as
 //     "elections", "clashes" or "migrants" are news everywhere. A topic alias
 //     stays in match when it contains an unambiguous alias of a place,
@@ -36,7 +40,11 @@
 //
 // A few everyday words are left out altogether (see omitted).
 //
-// Every rule but libya implies libya. A place also implies the region, or
+// Places and regions are marked place: a place named in a story's summary
+// but not its title counts only when the title names nothing else.
+//
+// Every rule but libya implies libya, and what its gazetteer entry lists
+// under implies (wagner-africa-corps: foreign-forces). A place also implies the region, or
 // city, it plainly lies in (see within): a town its historic province
 // (tripolitania, cyrenaica, fezzan), an oil terminal the oil-crescent, an
 // airport or district of Tripoli tripoli, a mountain range its province.
@@ -62,24 +70,47 @@ import (
 
 // entry is one tag of the gazetteer.
 type entry struct {
-	Slug    string `yaml:"slug"`
-	Name    string `yaml:"name"`
-	Type    string `yaml:"type"`
-	Aliases struct {
-		En []string `yaml:"en"`
-		Ar []string `yaml:"ar"`
-	} `yaml:"aliases"`
-	ContextRequired []string `yaml:"context_required"`
+	Slug            string        `yaml:"slug"`
+	Name            string        `yaml:"name"`
+	NameAr          string        `yaml:"name_ar"`
+	Type            string        `yaml:"type"`
+	Aliases         aliasLists    `yaml:"aliases"`
+	ContextRequired []string      `yaml:"context_required"`
+	Implies         []string      `yaml:"implies"`
+	Entities        []entityEntry `yaml:"entities"`
+}
+
+// aliasLists are an entry's, or an entity's, spellings by language.
+type aliasLists struct {
+	En []string `yaml:"en"`
+	Ar []string `yaml:"ar"`
+}
+
+// entityEntry is one of the distinct things a gazetteer tag covers.
+type entityEntry struct {
+	Name            string     `yaml:"name"`
+	Aliases         aliasLists `yaml:"aliases"`
+	ContextRequired []string   `yaml:"context_required"`
 }
 
 // rule is one tag rule as config.yaml writes it.
 type rule struct {
-	Slug      string   `yaml:"slug"`
-	Title     string   `yaml:"title"`
+	Slug      string       `yaml:"slug"`
+	Title     string       `yaml:"title"`
+	TitleAr   string       `yaml:"title_ar,omitempty"`
+	Match     []string     `yaml:"match,omitempty"`
+	Ambiguous []string     `yaml:"ambiguous,omitempty"`
+	Entities  []ruleEntity `yaml:"entities,omitempty"`
+	Implies   []string     `yaml:"implies,omitempty,flow"`
+	Place     bool         `yaml:"place,omitempty"`
+	typ       string
+}
+
+// ruleEntity is one entity of a rule as config.yaml writes it.
+type ruleEntity struct {
+	Name      string   `yaml:"name"`
 	Match     []string `yaml:"match,omitempty"`
 	Ambiguous []string `yaml:"ambiguous,omitempty"`
-	Implies   []string `yaml:"implies,omitempty,flow"`
-	typ       string
 }
 
 // types orders the groups of rules, each with its comment.
@@ -92,6 +123,7 @@ var types = []struct{ typ, comment string }{
 	{"force", "armed forces"},
 	{"process", "operations and political processes"},
 	{"topic", "topics: their aliases count only with Libya evidence unless they name Libya"},
+	{"foreign", "foreign states and bodies: their aliases count only with Libya evidence"},
 }
 
 // within maps a place to the region, or the city, it lies in.
@@ -187,26 +219,37 @@ func convert(entries []entry) []rule {
 	// alias that contains one of them names something Libyan.
 	sure := map[string]bool{}
 	for _, e := range entries {
-		for _, a := range aliases(e) {
-			if e.Type != "topic" && !ambiguous(e, a, nil) {
+		for _, a := range aliases(e.Aliases, e.ContextRequired) {
+			if e.Type != "topic" && !ambiguous(e, e.ContextRequired, a, nil) {
 				sure[tag.Fold(a)] = true
+			}
+		}
+		for _, ent := range e.Entities {
+			for _, a := range aliases(ent.Aliases, ent.ContextRequired) {
+				if e.Type != "topic" && !ambiguous(e, ent.ContextRequired, a, nil) {
+					sure[tag.Fold(a)] = true
+				}
 			}
 		}
 	}
 	var rules []rule
 	for _, e := range entries {
-		r := rule{Slug: e.Slug, Title: e.Name, typ: e.Type}
-		for _, a := range aliases(e) {
-			if ambiguous(e, a, sure) {
-				r.Ambiguous = append(r.Ambiguous, a)
-			} else {
-				r.Match = append(r.Match, a)
-			}
+		r := rule{Slug: e.Slug, Title: e.Name, TitleAr: e.NameAr, Place: e.Type == "place" || e.Type == "region", typ: e.Type}
+		r.Match, r.Ambiguous = split(e, e.Aliases, e.ContextRequired, sure)
+		for _, ent := range e.Entities {
+			re := ruleEntity{Name: ent.Name}
+			re.Match, re.Ambiguous = split(e, ent.Aliases, ent.ContextRequired, sure)
+			r.Entities = append(r.Entities, re)
 		}
 		if e.Slug != "libya" {
 			r.Implies = []string{"libya"}
 			if in := within[e.Slug]; exists[in] {
 				r.Implies = append(r.Implies, in)
+			}
+			for _, imp := range e.Implies {
+				if !slices.Contains(r.Implies, imp) {
+					r.Implies = append(r.Implies, imp)
+				}
 			}
 		}
 		rules = append(rules, r)
@@ -215,18 +258,31 @@ func convert(entries []entry) []rule {
 	return rules
 }
 
+// split sorts the aliases of entry e, or of one of its entities, into those
+// that count on their own and those that need Libya evidence.
+func split(e entry, lists aliasLists, contextRequired []string, sure map[string]bool) (match, unsure []string) {
+	for _, a := range aliases(lists, contextRequired) {
+		if ambiguous(e, contextRequired, a, sure) {
+			unsure = append(unsure, a)
+		} else {
+			match = append(match, a)
+		}
+	}
+	return match, unsure
+}
+
 // omitted are aliases left out altogether: everyday words so common in
 // Libyan news that even with Libya evidence they would mislabel most
 // stories. الدعم is "subsidies" but far more often "support", as in the
 // name of the UN mission (بعثة الأمم المتحدة للدعم في ليبيا).
 var omitted = set("الدعم")
 
-// aliases returns e's aliases, English first, each once, less omitted. The
-// gazetteer's context_required should repeat aliases, but an alias only
-// listed there is an alias too.
-func aliases(e entry) []string {
+// aliases returns the aliases of an entry or entity, English first, each
+// once, less omitted. The gazetteer's context_required should repeat
+// aliases, but an alias only listed there is an alias too.
+func aliases(lists aliasLists, contextRequired []string) []string {
 	var out []string
-	for _, a := range slices.Concat(e.Aliases.En, e.Aliases.Ar, e.ContextRequired) {
+	for _, a := range slices.Concat(lists.En, lists.Ar, contextRequired) {
 		if !omitted[a] && !slices.Contains(out, a) {
 			out = append(out, a)
 		}
@@ -234,11 +290,12 @@ func aliases(e entry) []string {
 	return out
 }
 
-// ambiguous reports whether alias a of e counts only with Libya evidence,
-// by the rules in the package comment; sure is as in convert.
-func ambiguous(e entry, a string, sure map[string]bool) bool {
+// ambiguous reports whether alias a of e (of its rule, or of one of its
+// entities, whose context_required is given) counts only with Libya
+// evidence, by the rules in the package comment; sure is as in convert.
+func ambiguous(e entry, contextRequired []string, a string, sure map[string]bool) bool {
 	switch {
-	case slices.Contains(e.ContextRequired, a), generic[a]:
+	case slices.Contains(contextRequired, a), generic[a], e.Type == "foreign":
 		return true
 	case e.Type == "topic":
 		return !libyaOnly[a] && !namesLibya(a, sure)

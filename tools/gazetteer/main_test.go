@@ -28,29 +28,56 @@ func TestConvertGazetteer(t *testing.T) {
 	for _, r := range out.Tags {
 		bySlug[r.Slug] = r
 	}
-	if got, want := len(bySlug), 95; got != want || len(out.Tags) != want {
+	if got, want := len(bySlug), len(entries); got != want || len(out.Tags) != want {
 		t.Errorf("got %d rules (%d slugs), want %d", len(out.Tags), got, want)
 	}
 
 	all := map[string]bool{} // every alias of every entry
-	for _, e := range entries {
-		r := bySlug[e.Slug]
-		for _, a := range aliases(e) {
+	// check that the aliases of one entry, or entity, are all in the rule's,
+	// or the entity's, lists, and its context_required ones under ambiguous.
+	check := func(what string, lists aliasLists, contextRequired, match, unsure []string) {
+		for _, a := range aliases(lists, contextRequired) {
 			all[a] = true
-			if !slices.Contains(r.Match, a) && !slices.Contains(r.Ambiguous, a) {
-				t.Errorf("%s: alias %q is missing", e.Slug, a)
+			if !slices.Contains(match, a) && !slices.Contains(unsure, a) {
+				t.Errorf("%s: alias %q is missing", what, a)
 			}
 		}
-		for _, a := range e.ContextRequired {
+		for _, a := range contextRequired {
 			if omitted[a] {
-				if slices.Contains(r.Ambiguous, a) || slices.Contains(r.Match, a) {
-					t.Errorf("%s: omitted alias %q is in the rule", e.Slug, a)
+				if slices.Contains(unsure, a) || slices.Contains(match, a) {
+					t.Errorf("%s: omitted alias %q is in the rule", what, a)
 				}
 				continue
 			}
-			if !slices.Contains(r.Ambiguous, a) || slices.Contains(r.Match, a) {
-				t.Errorf("%s: context_required %q is not (only) under ambiguous", e.Slug, a)
+			if !slices.Contains(unsure, a) || slices.Contains(match, a) {
+				t.Errorf("%s: context_required %q is not (only) under ambiguous", what, a)
 			}
+		}
+	}
+	for _, e := range entries {
+		r := bySlug[e.Slug]
+		if r.TitleAr != e.NameAr {
+			t.Errorf("%s: title_ar %q, want the gazetteer's name_ar %q", e.Slug, r.TitleAr, e.NameAr)
+		}
+		check(e.Slug, e.Aliases, e.ContextRequired, r.Match, r.Ambiguous)
+		if len(r.Entities) != len(e.Entities) {
+			t.Errorf("%s: %d entities, want %d", e.Slug, len(r.Entities), len(e.Entities))
+			continue
+		}
+		for i, ent := range e.Entities {
+			re := r.Entities[i]
+			if re.Name != ent.Name {
+				t.Errorf("%s: entity %d is %q, want %q", e.Slug, i+1, re.Name, ent.Name)
+			}
+			check(e.Slug+"/"+ent.Name, ent.Aliases, ent.ContextRequired, re.Match, re.Ambiguous)
+		}
+		for _, imp := range e.Implies {
+			if !slices.Contains(r.Implies, imp) {
+				t.Errorf("%s implies %v, want %s among them, as the gazetteer says", e.Slug, r.Implies, imp)
+			}
+		}
+		if e.Type == "foreign" && len(r.Match) > 0 {
+			t.Errorf("%s is a foreign state or body, but %q count without Libya evidence", e.Slug, r.Match)
 		}
 	}
 	for a := range generic {
