@@ -269,14 +269,7 @@ sources:
 // words differ): a shutdown at Sharara and one at El Feel tag alike
 // (oil-fields) but are not one story; two reports on Sharara are.
 func TestEntitiesApart(t *testing.T) {
-	cfg, err := config.Load("config.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tg, err := daemon.NewTagger(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tg := shippedTagger(t)
 	at := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
 	report := func(lang, title, summary string) labelledReport {
 		return labelledReport{Title: title, Summary: summary, Published: at, Lang: lang}

@@ -8,8 +8,6 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/libyawire/libyawire/internal/config"
-	"github.com/libyawire/libyawire/internal/daemon"
 	"github.com/libyawire/libyawire/tag"
 )
 
@@ -119,14 +117,7 @@ func readLabelled(t *testing.T, path string) []labelledStory {
 // never tuned on, is the measure, and must not fall below what it was
 // when the rules were last tuned.
 func TestTaggingQuality(t *testing.T) {
-	cfg, err := config.Load("config.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tagger, err := daemon.NewTagger(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tagger := shippedTagger(t)
 	vocabulary := readVocabulary(t)
 	sets := []struct {
 		file                string

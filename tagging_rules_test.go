@@ -4,8 +4,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/libyawire/libyawire/internal/config"
-	"github.com/libyawire/libyawire/internal/daemon"
 	"github.com/libyawire/libyawire/tag"
 )
 
@@ -15,14 +13,7 @@ import (
 // story about the subject elsewhere, which must get nothing (so a source
 // that keeps Libya stories does not keep it).
 func TestForeignAndTopicRules(t *testing.T) {
-	cfg, err := config.Load("config.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tagger, err := daemon.NewTagger(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tagger := shippedTagger(t)
 	tests := []struct{ slug, en, ar string }{
 		{"turkey", "Turkish defence minister visits Tripoli", "وزير الدفاع التركي يزور طرابلس"},
 		{"russia", "Russian delegation holds talks with Haftar in Benghazi", "وفد روسي يجري محادثات مع حفتر في بنغازي"},

@@ -9,10 +9,9 @@ import (
 	"github.com/libyawire/libyawire/tag"
 )
 
-// TestShippedRules tags invented stories, in English and Arabic, from
-// Libyan outlets and general wires with the shipped config.yaml, and checks
-// the tags a Libya desk editor would give them and those they would not.
-func TestShippedRules(t *testing.T) {
+// shippedTagger returns the tagger of the shipped config.yaml's rules.
+func shippedTagger(t *testing.T) *tag.Tagger {
+	t.Helper()
 	cfg, err := config.Load("config.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -21,6 +20,14 @@ func TestShippedRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return tagger
+}
+
+// TestShippedRules tags invented stories, in English and Arabic, from
+// Libyan outlets and general wires with the shipped config.yaml, and checks
+// the tags a Libya desk editor would give them and those they would not.
+func TestShippedRules(t *testing.T) {
+	tagger := shippedTagger(t)
 	libyaOnly := []string{"libya"} // a Libya-only source's tags
 	tests := []struct {
 		name    string
