@@ -9,12 +9,12 @@ import (
 
 // figureRe finds a number and the word that multiplies it: 1.2 billion,
 // 200 ألف, 3m. Arabic-Indic digits are made ASCII first.
-var figureRe = regexp.MustCompile(`(?i)(\d+(?:[.٫]\d+)?)\s*(thousand|million|billion|bn|ألف|الف|آلاف|الاف|مليون|ملايين|مليار|مليارات)(\P{L}|$)`)
+var figureRe = regexp.MustCompile(`(?i)(\d+(?:[.٫]\d+)?)\s*(thousand|million|billion|mn|bn|ألف|الف|آلاف|الاف|مليون|ملايين|مليار|مليارات)(\P{L}|$)`)
 
 // multipliers are what the words of figureRe stand for.
 var multipliers = map[string]float64{
 	"thousand": 1e3, "ألف": 1e3, "الف": 1e3, "آلاف": 1e3, "الاف": 1e3,
-	"million": 1e6, "مليون": 1e6, "ملايين": 1e6,
+	"million": 1e6, "mn": 1e6, "مليون": 1e6, "ملايين": 1e6,
 	"billion": 1e9, "bn": 1e9, "مليار": 1e9, "مليارات": 1e9,
 }
 

@@ -47,7 +47,7 @@ const (
 
 // DefaultConfig is the Config that config.yaml's defaults give.
 func DefaultConfig() Config {
-	return Config{Window: DefaultWindow, Threshold: DefaultThreshold}
+	return Config{Window: DefaultWindow, Threshold: DefaultThreshold, CrossLanguage: true}
 }
 
 // Report is what the decision looks at in one outlet's report.
@@ -221,10 +221,14 @@ func Same(a, b *Sig, cfg Config) (bool, string) {
 		if conflict(a.Numbers, a.Numbers, b.Numbers, b.Numbers) {
 			return false, "different numbers"
 		}
+		if opposed(a.Polarity, b.Polarity) {
+			return false, "opposite verbs" // the lists hold both languages' words
+		}
 		return crossLanguage(a, b)
 	}
 	score := Score(a, b)
-	if score < cfg.Threshold-anchorMargin {
+	alike := score >= cfg.Threshold-entityMargin(cfg.Threshold) && sameEntities(a, b)
+	if score < cfg.Threshold-anchorMargin && !alike {
 		return false, "too few words in common"
 	}
 	if conflict(a.Numbers, a.Numbers, b.Numbers, b.Numbers) {
@@ -247,6 +251,9 @@ func Same(a, b *Sig, cfg Config) (bool, string) {
 		// actor and the same figure.
 		if intersect(a.titleEnt, b.titleEnt) > 0 && intersect(a.Numbers, b.Numbers) > 0 {
 			return true, ""
+		}
+		if alike {
+			return true, "" // reworded: the same places, people and forces
 		}
 		return false, "too few words in common"
 	}
