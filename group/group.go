@@ -50,6 +50,12 @@ func DefaultConfig() Config {
 	return Config{Window: DefaultWindow, Threshold: DefaultThreshold, CrossLanguage: true}
 }
 
+// Version names the decision itself: it changes whenever Same decides
+// differently with the same settings, so that stored stories are
+// regrouped after an upgrade as after a change of settings.
+// 2: entities of one rule, years, figures in words, face or most.
+const Version = "2"
+
 // Report is what the decision looks at in one outlet's report.
 type Report struct {
 	Title     string
