@@ -331,3 +331,38 @@ func TestEntitiesApart(t *testing.T) {
 		t.Errorf("Sharara and El Feel grouped as one story (%s)", why)
 	}
 }
+
+// TestCrossLanguageEndToEnd: with the shipped rules and settings, an
+// English and an Arabic outlet's reports of one event are one story with
+// both outlets, while another event with the same actors and place, the
+// same day, stays a story of its own.
+func TestCrossLanguageEndToEnd(t *testing.T) {
+	english := serveString(t, "application/rss+xml", `<?xml version="1.0"?><rss version="2.0"><channel><title>Herald</title><link>https://herald.example/</link><description>t</description>
+<item><title>NOC restores output at Sharara oil field in Ubari after shutdown</title><link>https://herald.example/sharara</link><guid>e-1</guid><pubDate>Mon, 23 Nov 2026 08:00:00 +0000</pubDate><description>The National Oil Corporation said pumping resumed on Monday.</description></item>
+<item><title>NOC announces tender for Ubari power plant near Sharara</title><link>https://herald.example/tender</link><guid>e-2</guid><pubDate>Mon, 23 Nov 2026 09:00:00 +0000</pubDate><description>Bids are due in January.</description></item>
+</channel></rss>`)
+	arabic := serveString(t, "application/rss+xml", `<?xml version="1.0"?><rss version="2.0"><channel><title>Wasat</title><link>https://wasat.example/</link><description>t</description>
+<item><title>المؤسسة الوطنية للنفط تعلن استئناف الإنتاج في حقل الشرارة بأوباري</title><link>https://wasat.example/1</link><guid>a-1</guid><pubDate>Mon, 23 Nov 2026 10:00:00 +0000</pubDate><description>عاد الضخ في أكبر حقول ليبيا بعد توقف.</description></item>
+</channel></rss>`)
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	cfg := "listen: 127.0.0.1:0\ndatabase: cross.db\nschedule: \"@every 1h\"\n" + shippedTags(t) +
+		"sources:\n  - name: herald\n    url: " + english + "\n    tags: [libya]\n  - name: wasat\n    url: " + arabic + "\n    tags: [libya]\n    language: ar\n"
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemon(t, path, 2)
+	defer d.stop()
+	items := d.feed("/feed.json").Items
+	if len(items) != 2 {
+		var titles []string
+		for _, it := range items {
+			titles = append(titles, it.Title)
+		}
+		t.Fatalf("%d stories, want 2 (the restart in two languages, and the tender): %q", len(items), titles)
+	}
+	for _, it := range items {
+		if strings.Contains(it.Title, "restores output") && !strings.Contains(it.ContentHTML, "Also reported by") {
+			t.Errorf("the restart does not list the Arabic outlet: %s", it.ContentHTML)
+		}
+	}
+}
