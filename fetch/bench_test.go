@@ -30,28 +30,37 @@ func benchFeed(first, n int) []byte {
 
 // BenchmarkIngest parses 50-item feeds of new stories and stores each in
 // one transaction, with fsync, into a database that already holds 100,000
-// stories. Feeds are ingested from as many goroutines as there are cores,
-// as the daemon's concurrent fetches do, so that parsing one feed overlaps
-// with the commit of another.
+// stories, with grouping on (as shipped) and off, side by side. Feeds are
+// ingested from as many goroutines as there are cores, as the daemon's
+// concurrent fetches do, so that parsing one feed overlaps with the commit
+// of another.
 func BenchmarkIngest(b *testing.B) {
-	db, src := benchDB(b)
-	var next atomic.Int64
-	next.Store(benchHeld)
-	b.SetBytes(int64(len(benchFeed(0, benchPerFeed))))
-	b.ResetTimer()
-	b.SetParallelism(4) // 8 goroutines on 2 cores: the daemon's default fetch.concurrency
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			first := int(next.Add(benchPerFeed)) - benchPerFeed
-			ingestFeed(b, db, src, benchFeed(first, benchPerFeed))
+	for _, grouping := range []bool{true, false} {
+		name := "grouping"
+		if !grouping {
+			name = "no-grouping"
 		}
-	})
-	b.ReportMetric(float64(b.N*benchPerFeed)/b.Elapsed().Seconds(), "items/s")
+		b.Run(name, func(b *testing.B) {
+			db, src := benchDB(b, grouping)
+			var next atomic.Int64
+			next.Store(benchHeld)
+			b.SetBytes(int64(len(benchFeed(0, benchPerFeed))))
+			b.ResetTimer()
+			b.SetParallelism(4) // 8 goroutines on 2 cores: the daemon's default fetch.concurrency
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					first := int(next.Add(benchPerFeed)) - benchPerFeed
+					ingestFeed(b, db, src, benchFeed(first, benchPerFeed))
+				}
+			})
+			b.ReportMetric(float64(b.N*benchPerFeed)/b.Elapsed().Seconds(), "items/s")
+		})
+	}
 }
 
 // BenchmarkIngestSerial is BenchmarkIngest with one feed at a time.
 func BenchmarkIngestSerial(b *testing.B) {
-	db, src := benchDB(b)
+	db, src := benchDB(b, true)
 	b.SetBytes(int64(len(benchFeed(0, benchPerFeed))))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -63,8 +72,8 @@ func BenchmarkIngestSerial(b *testing.B) {
 const benchHeld, benchPerFeed = 100_000, 50
 
 // benchDB returns a database, synced on every commit, that holds benchHeld
-// stories from the returned source.
-func benchDB(b *testing.B) (*store.DB, Source) {
+// stories from the returned source, grouping new ones if grouping is set.
+func benchDB(b *testing.B, grouping bool) (*store.DB, Source) {
 	b.Helper()
 	path := filepath.Join(b.TempDir(), "bench.db")
 	src := Source{Name: "bench", Tags: []string{"libya"}}
@@ -83,9 +92,11 @@ func benchDB(b *testing.B) (*store.DB, Source) {
 	b.Cleanup(func() { db.Close() })
 	// As the daemon runs: each new item is looked for among the stories
 	// of the last 72 hours.
-	cfg := group.DefaultConfig()
-	if err := db.SetGrouping(&cfg); err != nil {
-		b.Fatal(err)
+	if grouping {
+		cfg := group.DefaultConfig()
+		if err := db.SetGrouping(&cfg); err != nil {
+			b.Fatal(err)
+		}
 	}
 	return db, src
 }

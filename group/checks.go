@@ -9,9 +9,20 @@ import (
 // entities: most shared, at least two, and none named in one title that
 // the other report lacks.
 func crossLanguage(a, b *Sig) (bool, string) {
+	if intersect(a.titleEnt, b.titleEnt) > 0 && intersect(a.Numbers, b.Numbers) > 0 &&
+		!conflict(a.titleEnt, a.mentions, b.titleEnt, b.mentions) {
+		return true, "" // the same place or actor, and the same figure
+	}
+	return entitiesAlike(a, b, crossOverlap)
+}
+
+// entitiesAlike reports whether a and b name mostly the same places,
+// people and forces (at least two, and a Jaccard overlap of least) and
+// none that tells them apart.
+func entitiesAlike(a, b *Sig, least float64) (bool, string) {
 	shared := intersect(a.Entities, b.Entities)
 	union := len(a.Entities) + len(b.Entities) - shared
-	if shared < 2 || union == 0 || float64(shared)/float64(union) < crossOverlap {
+	if shared < 2 || union == 0 || float64(shared)/float64(union) < least {
 		return false, "too few places, people or forces in common"
 	}
 	if conflict(a.titleEnt, a.mentions, b.titleEnt, b.mentions) {
@@ -19,6 +30,26 @@ func crossLanguage(a, b *Sig) (bool, string) {
 	}
 	return true, ""
 }
+
+// sameEntities reports whether a and b name mostly the same places,
+// people and forces, as crossLanguage asks of reports in two languages.
+func sameEntities(a, b *Sig) bool {
+	same, _ := entitiesAlike(a, b, rewordedOverlap)
+	return same
+}
+
+// entityMargin is how far below the threshold the word overlap of two
+// reports may be when they name mostly the same places, people and
+// forces: at the default threshold any overlap will do, and the margin
+// narrows as the threshold rises, to none from 0.9, so that a stricter
+// threshold still groups only reports worded alike.
+func entityMargin(threshold float64) float64 {
+	return min(max(DefaultThreshold-2*(threshold-DefaultThreshold), 0), DefaultThreshold)
+}
+
+// rewordedOverlap is the least Jaccard overlap of entities for reports in
+// one language whose words differ.
+const rewordedOverlap = 0.4
 
 // anchorMargin is how far below the threshold the word overlap of two
 // reports may be when their titles name the same place or actor and the
@@ -109,7 +140,7 @@ func sameSpelling(a, b string) bool {
 
 // crossOverlap is the least Jaccard overlap of entities for reports in
 // different languages.
-const crossOverlap = 0.6
+const crossOverlap = 0.5
 
 // conflict reports whether each side names something (in its title) that
 // the other side (anywhere) lacks: one report adding a detail is not a

@@ -71,7 +71,7 @@ func (x *Index) Find(s *Sig, cfg Config, exclude string) (uint64, bool) {
 		if exclude != "" && x.hasReportFrom(e.story, exclude) {
 			continue
 		}
-		if same, _ := Same(s, e.sig, cfg); !same {
+		if same, _ := Same(s, e.sig, cfg); !same || !x.joins(s, e.story, c.n, cfg) {
 			continue
 		}
 		score := Score(s, e.sig)
@@ -80,6 +80,36 @@ func (x *Index) Find(s *Sig, cfg Config, exclude string) (uint64, bool) {
 		}
 	}
 	return best, bestScore >= 0
+}
+
+// joins reports whether s, the same news as report matched of story,
+// joins the story: when it is the same news as the story's first report
+// (its face), or as most of its reports. Matching any one report is not
+// enough: a chain of reports each like the one before would otherwise
+// drift from one event to the next ("single-link" grouping).
+func (x *Index) joins(s *Sig, story uint64, matched uint32, cfg Config) bool {
+	reports := x.byStory[story]
+	if len(reports) == 0 || reports[0] == matched {
+		return true
+	}
+	if same, _ := Same(s, x.reports[reports[0]].sig, cfg); same {
+		return true
+	}
+	agree := 1 // matched
+	for i, n := range reports[1:] {
+		if n != matched {
+			if same, _ := Same(s, x.reports[n].sig, cfg); same {
+				agree++
+			}
+		}
+		if 2*agree > len(reports) {
+			return true
+		}
+		if 2*(agree+len(reports)-2-i) <= len(reports) {
+			return false // too few left to make most
+		}
+	}
+	return 2*agree > len(reports)
 }
 
 // How many keys Find looks up, and how many reports it compares.

@@ -47,8 +47,14 @@ const (
 
 // DefaultConfig is the Config that config.yaml's defaults give.
 func DefaultConfig() Config {
-	return Config{Window: DefaultWindow, Threshold: DefaultThreshold}
+	return Config{Window: DefaultWindow, Threshold: DefaultThreshold, CrossLanguage: true}
 }
+
+// Version names the decision itself: it changes whenever Same decides
+// differently with the same settings, so that stored stories are
+// regrouped after an upgrade as after a change of settings.
+// 2: entities of one rule, years, figures in words, face or most.
+const Version = "2"
 
 // Report is what the decision looks at in one outlet's report.
 type Report struct {
@@ -74,11 +80,12 @@ type Sig struct {
 	Arabic    bool     // written in Arabic script
 	Title     []uint64 // distinct content words of the title, as hashes, sorted
 	Words     []uint64 // of the title and the summary's first sentences, likewise
-	Numbers   []string // numbers in the title, sorted
+	Numbers   []string // numbers in the title, sorted, years left out
 	Negated   bool     // the title says not, no, fails to, لم ...
 	Polarity  polarity
 	Entities  []string // sorted
 
+	years      []string // the years the title names, sorted
 	titleEnt   []string // the entities the title names
 	mentions   []string
 	titleStems []string // the title's content words, sorted
@@ -120,12 +127,12 @@ const summaryWords = 60
 
 // NewSig prepares a report for comparison.
 func NewSig(r Report) *Sig {
-	title := joinThousands(StripPublisher(r.Title, r.Outlet))
+	title := readFigures(joinThousands(StripPublisher(r.Title, r.Outlet)))
 	summary := r.Summary
 	if len(summary) > summaryBytes {
 		summary = summary[:summaryBytes] // enough for summaryWords words
 	}
-	text := joinThousands(tag.Text(summary))
+	text := readFigures(joinThousands(tag.Text(summary)))
 	s := &Sig{Published: r.Published, Arabic: isArabic(title)}
 	tw := tag.Words(title)
 	lw := tag.Words(Lead(text))
@@ -141,7 +148,7 @@ func NewSig(r Report) *Sig {
 	s.report = " " + strings.Join(contentWords(append(slices.Clone(tw), sw...)), " ") + " "
 	s.Title = hashWords(s.titleStems)
 	s.Words = hashWords(contentWords(append(slices.Clone(tw), lw...)))
-	s.Numbers = numbers(tw)
+	s.Numbers, s.years = figures(numbers(tw))
 	s.Negated = negated(tw)
 	s.Polarity = polarityOf(tw)
 	s.Entities = sortedSet(r.Entities)
@@ -220,14 +227,21 @@ func Same(a, b *Sig, cfg Config) (bool, string) {
 		if conflict(a.Numbers, a.Numbers, b.Numbers, b.Numbers) {
 			return false, "different numbers"
 		}
+		if opposed(a.Polarity, b.Polarity) {
+			return false, "opposite verbs" // the lists hold both languages' words
+		}
 		return crossLanguage(a, b)
 	}
 	score := Score(a, b)
-	if score < cfg.Threshold-anchorMargin {
+	alike := score >= cfg.Threshold-entityMargin(cfg.Threshold) && sameEntities(a, b)
+	if score < cfg.Threshold-anchorMargin && !alike {
 		return false, "too few words in common"
 	}
 	if conflict(a.Numbers, a.Numbers, b.Numbers, b.Numbers) {
 		return false, "different numbers"
+	}
+	if len(a.years) > 0 && len(b.years) > 0 && intersect(a.years, b.years) == 0 {
+		return false, "different years"
 	}
 	if a.Negated != b.Negated {
 		return false, "a negation in one title only"
@@ -243,6 +257,9 @@ func Same(a, b *Sig, cfg Config) (bool, string) {
 		// actor and the same figure.
 		if intersect(a.titleEnt, b.titleEnt) > 0 && intersect(a.Numbers, b.Numbers) > 0 {
 			return true, ""
+		}
+		if alike {
+			return true, "" // reworded: the same places, people and forces
 		}
 		return false, "too few words in common"
 	}

@@ -15,6 +15,7 @@ func sig(title, summary string, hours int, entities ...string) *Sig {
 
 func TestSame(t *testing.T) {
 	cfg := DefaultConfig()
+	cfg.CrossLanguage = false // TestCrossLanguage has the default
 	tests := []struct {
 		name string
 		a, b *Sig
@@ -54,7 +55,7 @@ func TestSame(t *testing.T) {
 			sig("المؤسسة الوطنية للنفط تعلن استئناف الإنتاج في حقل الشرارة", "", 0, "noc", "sharara"),
 			sig("استئناف الإنتاج بحقل الشرارة، وفق المؤسسة الوطنية للنفط", "", 4, "noc", "sharara"),
 			true, ""},
-		{"other language, off by default",
+		{"other language, cross_language off",
 			sig("NOC resumes production at Sharara", "", 0, "noc", "sharara"),
 			sig("المؤسسة الوطنية للنفط تستأنف الإنتاج في حقل الشرارة", "", 1, "noc", "sharara"),
 			false, "different languages"},
@@ -71,7 +72,9 @@ func TestSame(t *testing.T) {
 
 func TestCrossLanguage(t *testing.T) {
 	cfg := DefaultConfig()
-	cfg.CrossLanguage = true
+	if !cfg.CrossLanguage {
+		t.Error("cross_language is off by default, want on")
+	}
 	en := sig("NOC resumes production at Sharara oilfield", "", 0, "noc", "sharara")
 	ar := sig("المؤسسة الوطنية للنفط تستأنف الإنتاج في حقل الشرارة", "", 1, "noc", "sharara")
 	if same, why := Same(en, ar, cfg); !same {

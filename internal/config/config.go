@@ -57,7 +57,7 @@ type Stories struct {
 	Group         bool          `yaml:"group"`          // group reworded reports at all [true]
 	Window        time.Duration `yaml:"window"`         // how far apart they may be published [72h]
 	Threshold     float64       `yaml:"threshold"`      // least word overlap, 0 to 1 [0.6]
-	CrossLanguage bool          `yaml:"cross_language"` // group English and Arabic by entities [false]
+	CrossLanguage bool          `yaml:"cross_language"` // group English and Arabic by entities [true]
 }
 
 // Feed describes the merged feed.
@@ -152,7 +152,7 @@ func defaultConfig() Config {
 			UserAgent:   defaultUserAgent,
 		},
 		Retention: Retention{MaxAge: 90 * 24 * time.Hour},
-		Stories:   Stories{Group: true, Window: group.DefaultWindow, Threshold: group.DefaultThreshold},
+		Stories:   Stories{Group: true, Window: group.DefaultWindow, Threshold: group.DefaultThreshold, CrossLanguage: true},
 		Feed: Feed{
 			Title:       "Libya news",
 			Description: "Libya news from many outlets, merged and tagged by libyawire",

@@ -206,7 +206,7 @@ sources:
 			UserAgent:   "libyawire/VERSION (+https://github.com/libyawire/libyawire)",
 		},
 		Retention: Retention{MaxAge: 2160 * time.Hour},
-		Stories:   Stories{Group: true, Window: 72 * time.Hour, Threshold: 0.6},
+		Stories:   Stories{Group: true, Window: 72 * time.Hour, Threshold: 0.6, CrossLanguage: true},
 		Feed: Feed{
 			Title:       "Libya news",
 			Description: "Libya news from many outlets, merged and tagged by libyawire",

@@ -85,14 +85,15 @@ func groupConfig(cfg *config.Config) *group.Config {
 	return &group.Config{Window: cfg.Stories.Window, Threshold: cfg.Stories.Threshold, CrossLanguage: cfg.Stories.CrossLanguage}
 }
 
-// groupVersion names grouping settings, for the store to know when the
-// stories were grouped under others.
+// groupVersion names grouping settings and the decision's version, for
+// the store to know when the stories were grouped under others: after a
+// change of either they are regrouped.
 func groupVersion(cfg *config.Config) string {
 	g := groupConfig(cfg)
 	if g == nil {
 		return "off"
 	}
-	return fmt.Sprintf("window=%s threshold=%g cross_language=%t", g.Window, g.Threshold, g.CrossLanguage)
+	return fmt.Sprintf("decision=%s window=%s threshold=%g cross_language=%t", group.Version, g.Window, g.Threshold, g.CrossLanguage)
 }
 
 // regroup brings the stored stories' groups up to the config's settings,

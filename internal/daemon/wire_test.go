@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/libyawire/libyawire/fetch"
+	"github.com/libyawire/libyawire/group"
 	"github.com/libyawire/libyawire/internal/config"
 )
 
@@ -64,5 +65,22 @@ func TestFetchSourcesTimezone(t *testing.T) {
 		if got != s.Timezone {
 			t.Errorf("%s: location %q, want %q", s.Name, got, s.Timezone)
 		}
+	}
+}
+
+// An upgrade that changes how grouping decides regroups the stored
+// stories, as a change of settings does: the version names both.
+func TestGroupVersion(t *testing.T) {
+	cfg, err := config.Load("../../config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := groupVersion(cfg)
+	if !strings.Contains(v, "decision="+group.Version+" ") {
+		t.Errorf("groupVersion = %q, want the decision's version %s in it", v, group.Version)
+	}
+	cfg.Stories.Threshold = 0.9
+	if groupVersion(cfg) == v {
+		t.Error("a new threshold keeps the version")
 	}
 }

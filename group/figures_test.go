@@ -1,0 +1,45 @@
+package group
+
+import (
+	"testing"
+	"time"
+)
+
+func TestReadFigures(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"1.2 billion dinars", "1200000000 dinars"},
+		{"LD1.2bn budget", "LD1200000000 budget"},
+		{"200 ألف برميل", "200000 برميل"},
+		{"٢٠٠ ألف برميل", "200000 برميل"},
+		{"3 million.", "3000000."},
+		{"3 millionaires", "3 millionaires"},
+		{"no figures here", "no figures here"},
+	}
+	for _, tt := range tests {
+		if got := readFigures(tt.in); got != tt.want {
+			t.Errorf("readFigures(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestFiguresAgree: one figure written two ways agrees, and a year is not
+// a figure another report must repeat; two years tell reports apart.
+func TestFiguresAgree(t *testing.T) {
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	sig := func(title string) *Sig { return NewSig(Report{Title: title, Published: at}) }
+	tests := []struct {
+		a, b string
+		same bool
+	}{
+		{"Libya produces 1.4 million barrels a day, NOC says", "NOC: Libya output at 1,400,000 barrels a day", true},
+		{"ليبيا تنتج ١٫٤ مليون برميل يوميا", "ليبيا تنتج 1400000 برميل يوميا", true},
+		{"Parliament passes the 2026 budget", "Parliament passes the budget with 120 votes", true},
+		{"Parliament passes the 2026 budget", "Parliament passes the 2025 budget", false},
+	}
+	for _, tt := range tests {
+		got, why := Same(sig(tt.a), sig(tt.b), DefaultConfig())
+		if got != tt.same {
+			t.Errorf("%q / %q: same %t (%s), want %t", tt.a, tt.b, got, why, tt.same)
+		}
+	}
+}
