@@ -22,9 +22,11 @@ var multipliers = map[string]float64{
 // billion", "1,200 million" and "1200000000" are one figure, and "200
 // ألف" is 200000: two reports that give one figure in other words agree.
 func readFigures(s string) string {
-	s = strings.Map(asciiDigit, s)
-	if !strings.ContainsAny(s, "0123456789") {
-		return s
+	if strings.ContainsAny(s, "٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹") {
+		s = strings.Map(asciiDigit, s)
+	}
+	if !strings.ContainsAny(s, "0123456789") || !mayMultiply(s) {
+		return s // the regular expression is the cost of NewSig; most titles need none
 	}
 	return figureRe.ReplaceAllStringFunc(s, func(m string) string {
 		sub := figureRe.FindStringSubmatch(m)
@@ -35,6 +37,17 @@ func readFigures(s string) string {
 		}
 		return strconv.FormatInt(int64(math.Round(f*mult)), 10) + sub[3] // sub[3]: what ended the word
 	})
+}
+
+// mayMultiply reports whether s may hold a word of multipliers: a quick
+// look before the regular expression.
+func mayMultiply(s string) bool {
+	for _, w := range []string{"illion", "ILLION", "housand", "HOUSAND", "bn", "mn", "BN", "MN", "لف", "لاف", "ليون", "لايين", "ليار"} {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // asciiDigit maps Arabic-Indic and Persian digits to ASCII ones.

@@ -84,9 +84,9 @@ func (x *Index) Find(s *Sig, cfg Config, exclude string) (uint64, bool) {
 
 // joins reports whether s, the same news as report matched of story,
 // joins the story: when it is the same news as the story's first report
-// (its face), or as most of its reports. Matching any one report is not
-// enough: a chain of reports each like the one before would otherwise
-// drift from one event to the next ("single-link" grouping).
+// (its face), or as most of its newest joinSample reports. Matching any one
+// report is not enough: a chain of reports each like the one before would
+// otherwise drift from one event to the next ("single-link" grouping).
 func (x *Index) joins(s *Sig, story uint64, matched uint32, cfg Config) bool {
 	reports := x.byStory[story]
 	if len(reports) == 0 || reports[0] == matched {
@@ -95,22 +95,31 @@ func (x *Index) joins(s *Sig, story uint64, matched uint32, cfg Config) bool {
 	if same, _ := Same(s, x.reports[reports[0]].sig, cfg); same {
 		return true
 	}
-	agree := 1 // matched
-	for i, n := range reports[1:] {
-		if n != matched {
+	newest := reports[max(0, len(reports)-joinSample):]
+	agree := 0
+	for i, n := range newest {
+		switch {
+		case n == matched:
+			agree++
+		case n == reports[0]: // the face, not the same news
+		default:
 			if same, _ := Same(s, x.reports[n].sig, cfg); same {
 				agree++
 			}
 		}
-		if 2*agree > len(reports) {
+		if 2*agree > len(newest) {
 			return true
 		}
-		if 2*(agree+len(reports)-2-i) <= len(reports) {
+		if 2*(agree+len(newest)-1-i) <= len(newest) {
 			return false // too few left to make most
 		}
 	}
-	return 2*agree > len(reports)
+	return false
 }
+
+// joinSample is how many of a story's newest reports joins asks when the
+// story's face is not the same news.
+const joinSample = 15
 
 // How many keys Find looks up, and how many reports it compares.
 const (
