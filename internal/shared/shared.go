@@ -1,6 +1,5 @@
 // Package shared finds the data the tests read from beside the repository,
-// never copied into it: the feedparser corpus and the gazetteer in
-// ../shared.
+// never copied into it: the feedparser corpus in ../shared.
 package shared
 
 import (
