@@ -118,7 +118,8 @@ func TestGroupingQuality(t *testing.T) {
 			if !include(p) {
 				continue
 			}
-			got, why := group.Same(p.A.sig(tg), p.B.sig(tg), gc)
+			a, b := p.A.sig(tg), p.B.sig(tg)
+			got, why := group.Same(a, b, gc)
 			k := byKind[p.Kind]
 			if k == nil {
 				k = &score{}
@@ -138,7 +139,7 @@ func TestGroupingQuality(t *testing.T) {
 			}
 			if got != p.Same {
 				wrong = append(wrong, fmt.Sprintf("pair %d (%s, same: %t): %q / %q: %s; score %.2f",
-					p.ID, p.Kind, p.Same, p.A.Title, p.B.Title, why, group.Score(p.A.sig(tg), p.B.sig(tg))))
+					p.ID, p.Kind, p.Same, p.A.Title, p.B.Title, why, group.Score(a, b)))
 			}
 		}
 		return all, byKind, wrong

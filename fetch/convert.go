@@ -87,8 +87,8 @@ func Entities(tg *tag.Tagger, evidence []string, title, summary string) (titleEn
 	}
 	lead := group.Lead(tag.Text(summary))
 	text := title + " \n " + lead
-	mentions = tg.Implied(tg.Matches(text, evidence))
-	return tg.Entities(title, evidence), tg.Entities(text, evidence), mentions
+	tags, entities := tg.Named(text, evidence)
+	return tg.Entities(title, evidence), entities, tg.Implied(tags)
 }
 
 // isGoogleNews reports whether a link is Google News's, whose titles end

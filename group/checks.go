@@ -5,15 +5,34 @@ import (
 	"strings"
 )
 
-// crossLanguage decides for two reports in different scripts by their
-// entities: most shared, at least two, and none named in one title that
-// the other report lacks.
+// crossLanguage decides for two reports in different scripts, which share
+// no words, by what they name: the same place or actor and the same figure
+// (anchored), or most of their entities (entitiesAlike), and none named in
+// one title that the other report lacks.
 func crossLanguage(a, b *Sig) (bool, string) {
-	if intersect(a.titleEnt, b.titleEnt) > 0 && intersect(a.Numbers, b.Numbers) > 0 &&
-		!conflict(a.titleEnt, a.mentions, b.titleEnt, b.mentions) {
-		return true, "" // the same place or actor, and the same figure
+	if anchored(a, b) && !conflict(a.titleEnt, a.mentions, b.titleEnt, b.mentions) {
+		return true, ""
 	}
 	return entitiesAlike(a, b, crossOverlap)
+}
+
+// anchored reports whether both titles name one place or actor and one
+// figure.
+func anchored(a, b *Sig) bool {
+	return intersect(a.titleEnt, b.titleEnt) > 0 && intersect(a.Numbers, b.Numbers) > 0
+}
+
+// otherFigures says why two reports' figures tell them apart, in either
+// language: each names a number the other lacks, or they name different
+// years; "" when they do not.
+func otherFigures(a, b *Sig) string {
+	switch {
+	case conflict(a.Numbers, a.Numbers, b.Numbers, b.Numbers):
+		return "different numbers"
+	case len(a.years) > 0 && len(b.years) > 0 && intersect(a.years, b.years) == 0:
+		return "different years"
+	}
+	return ""
 }
 
 // entitiesAlike reports whether a and b name mostly the same places,

@@ -8,7 +8,7 @@ import (
 )
 
 // figureRe finds a number and the word that multiplies it: 1.2 billion,
-// 200 ألف, 3m. Arabic-Indic digits are made ASCII first.
+// 1.4mn, 200 ألف. readFigures makes Arabic-Indic digits ASCII first.
 var figureRe = regexp.MustCompile(`(?i)(\d+(?:[.٫]\d+)?)\s*(thousand|million|billion|mn|bn|ألف|الف|آلاف|الاف|مليون|ملايين|مليار|مليارات)(\P{L}|$)`)
 
 // multipliers are what the words of figureRe stand for.

@@ -11,9 +11,9 @@ import (
 // report one event twice, and a second report is a follow-up.
 //
 // The reports compared are those filed under the rarest words of s's
-// title and of its first sentences (and, across languages, its rarest
-// entities), the newest maxCandidates of each list, and of those the
-// evaluated ones that share the most of these words.
+// title and of its first sentences and its rarest entities, the newest
+// maxCandidates of each list, and of those the evaluated ones that share
+// the most of these keys.
 func (x *Index) Find(s *Sig, cfg Config, exclude string) (uint64, bool) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -26,9 +26,9 @@ func (x *Index) Find(s *Sig, cfg Config, exclude string) (uint64, bool) {
 	// Reworded titles may share only a place or actor and a figure.
 	probe = append(probe, x.rarest(prefixed("#", s.Numbers), 1)...)
 	probe = append(probe, x.rarest(prefixed("\x00", s.titleEnt), 1)...)
-	if cfg.CrossLanguage {
-		probe = append(probe, x.rarest(prefixed("\x00", s.Entities), entityProbes)...)
-	}
+	// Reports in the other language, and reworded ones, may share only
+	// their places, people and forces (see Same).
+	probe = append(probe, x.rarest(prefixed("\x00", s.Entities), entityProbes)...)
 	slices.Sort(probe)
 	probe = slices.Compact(probe)
 

@@ -224,8 +224,8 @@ func Same(a, b *Sig, cfg Config) (bool, string) {
 		if !cfg.CrossLanguage {
 			return false, "different languages"
 		}
-		if conflict(a.Numbers, a.Numbers, b.Numbers, b.Numbers) {
-			return false, "different numbers"
+		if why := otherFigures(a, b); why != "" {
+			return false, why
 		}
 		if opposed(a.Polarity, b.Polarity) {
 			return false, "opposite verbs" // the lists hold both languages' words
@@ -237,11 +237,8 @@ func Same(a, b *Sig, cfg Config) (bool, string) {
 	if score < cfg.Threshold-anchorMargin && !alike {
 		return false, "too few words in common"
 	}
-	if conflict(a.Numbers, a.Numbers, b.Numbers, b.Numbers) {
-		return false, "different numbers"
-	}
-	if len(a.years) > 0 && len(b.years) > 0 && intersect(a.years, b.years) == 0 {
-		return false, "different years"
+	if why := otherFigures(a, b); why != "" {
+		return false, why
 	}
 	if a.Negated != b.Negated {
 		return false, "a negation in one title only"
@@ -255,7 +252,7 @@ func Same(a, b *Sig, cfg Config) (bool, string) {
 	if score < cfg.Threshold {
 		// Reworded titles: the same news when they name the same place or
 		// actor and the same figure.
-		if intersect(a.titleEnt, b.titleEnt) > 0 && intersect(a.Numbers, b.Numbers) > 0 {
+		if anchored(a, b) {
 			return true, ""
 		}
 		if alike {

@@ -116,6 +116,11 @@ func TestEntities(t *testing.T) {
 		if got := fmt.Sprint(tg.Entities(tt.text, tt.evidence)); got != tt.entities && !(got == "[]" && tt.entities == "[]") {
 			t.Errorf("Entities(%q) = %s, want %s", tt.text, got, tt.entities)
 		}
+		// Named is Matches and Entities from one scan.
+		tags, entities := tg.Named(tt.text, tt.evidence)
+		if !slices.Equal(tags, tg.Matches(tt.text, tt.evidence)) || !slices.Equal(entities, tg.Entities(tt.text, tt.evidence)) {
+			t.Errorf("Named(%q) = %v, %v; want Matches' and Entities' answers", tt.text, tags, entities)
+		}
 	}
 }
 

@@ -245,9 +245,9 @@ func (t *Tagger) Tags(in Input) []string {
 	// A place the title does not name counts from the summary or content
 	// only when the title names nothing the rules know: the place a
 	// headline leaves out is where a meeting sat or a boat set off.
-	headline := slices.Concat(sure, maybe)
+	ns, nm := len(sure), len(maybe) // the rules the title names
 	body := func(a alias) {
-		if len(headline) > 0 && t.rules[a.rule].place && !slices.Contains(headline, a.rule) {
+		if ns+nm > 0 && t.rules[a.rule].place && !slices.Contains(sure[:ns], a.rule) && !slices.Contains(maybe[:nm], a.rule) {
 			a.passing = true
 		}
 		hit(a)
@@ -466,7 +466,20 @@ func (t *Tagger) Matches(text string, evidence []string) []string {
 // the text names only the rule as a whole ("Libya's oil fields"). Two
 // texts that name different entities of one rule name different things.
 func (t *Tagger) Entities(text string, evidence []string) []string {
+	_, entities := t.Named(text, evidence)
+	return entities
+}
+
+// Named returns what Matches and Entities return for text, from one scan:
+// the tags of the rules it names, and its entities.
+func (t *Tagger) Named(text string, evidence []string) (tags, entities []string) {
 	tags, named := t.matches(text, evidence, true)
+	return tags, t.entitiesOf(tags, named)
+}
+
+// entitiesOf is Entities for the tags and the entities ("slug/name") a
+// text names.
+func (t *Tagger) entitiesOf(tags, named []string) []string {
 	var out []string
 	for _, s := range t.Narrowest(t.expand(tags)) {
 		i, ok := t.bySlug[s]

@@ -76,7 +76,7 @@ type handlerBox struct{ http.Handler }
 // systemd it reports its state (READY, RELOADING, STOPPING) and pings the
 // watchdog while the scheduler and the database are healthy.
 func Run(ctx context.Context, cfg *config.Config, getenv func(string) string, initDB bool, stderr io.Writer) error {
-	logger, err := NewLogger(getenv("LIBYAWIRE_LOG"), stderr)
+	logger, err := newLogger(getenv("LIBYAWIRE_LOG"), stderr)
 	if err != nil {
 		return err
 	}

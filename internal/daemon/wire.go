@@ -95,7 +95,9 @@ func PublishSources(cfg *config.Config) []publish.Source {
 	return out
 }
 
-func NewLogger(level string, w io.Writer) (*slog.Logger, error) {
+// newLogger returns a logger of LIBYAWIRE_LOG's level (info when empty)
+// writing text to w.
+func newLogger(level string, w io.Writer) (*slog.Logger, error) {
 	var l slog.Level
 	if level != "" {
 		if err := l.UnmarshalText([]byte(level)); err != nil {
@@ -111,7 +113,7 @@ func NewLogger(level string, w io.Writer) (*slog.Logger, error) {
 func FetchDirect(ctx context.Context, cfg *config.Config, getenv func(string) string, names []string, initDB bool, stderr io.Writer, progress func(string)) (summary string, failed bool, err error) {
 	logger := slog.New(slog.DiscardHandler)
 	if level := getenv("LIBYAWIRE_LOG"); level != "" {
-		if logger, err = NewLogger(level, stderr); err != nil {
+		if logger, err = newLogger(level, stderr); err != nil {
 			return "", false, err
 		}
 	}

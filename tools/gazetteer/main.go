@@ -93,6 +93,12 @@ type entityEntry struct {
 	ContextRequired []string   `yaml:"context_required"`
 }
 
+// spellings returns e's own aliases and each entity's, with their
+// context_required, the entry's first.
+func (e entry) spellings() []entityEntry {
+	return append([]entityEntry{{Aliases: e.Aliases, ContextRequired: e.ContextRequired}}, e.Entities...)
+}
+
 // rule is one tag rule as config.yaml writes it.
 type rule struct {
 	Slug      string       `yaml:"slug"`
@@ -219,14 +225,9 @@ func convert(entries []entry) []rule {
 	// alias that contains one of them names something Libyan.
 	sure := map[string]bool{}
 	for _, e := range entries {
-		for _, a := range aliases(e.Aliases, e.ContextRequired) {
-			if e.Type != "topic" && !ambiguous(e, e.ContextRequired, a, nil) {
-				sure[tag.Fold(a)] = true
-			}
-		}
-		for _, ent := range e.Entities {
-			for _, a := range aliases(ent.Aliases, ent.ContextRequired) {
-				if e.Type != "topic" && !ambiguous(e, ent.ContextRequired, a, nil) {
+		for _, sp := range e.spellings() {
+			for _, a := range aliases(sp.Aliases, sp.ContextRequired) {
+				if e.Type != "topic" && !ambiguous(e, sp.ContextRequired, a, nil) {
 					sure[tag.Fold(a)] = true
 				}
 			}
