@@ -1,6 +1,7 @@
 package group
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -40,6 +41,34 @@ func TestFiguresAgree(t *testing.T) {
 		got, why := Same(sig(tt.a), sig(tt.b), DefaultConfig())
 		if got != tt.same {
 			t.Errorf("%q / %q: same %t (%s), want %t", tt.a, tt.b, got, why, tt.same)
+		}
+	}
+}
+
+func TestNumbersInWords(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"five injured", []string{"5"}},
+		{"two hundred and fifty thousand barrels", []string{"250000"}},
+		{"twenty-five killed", []string{"25"}},
+		{"Al-Ahly edge Al-Ittihad 2-1", []string{"1", "2"}},
+		{"عفو عن مئة وعشرين سجينا", []string{"120"}},
+		{"خمسة آلاف وحدة سكنية", []string{"5000"}},
+		{"بطاقة أربعين ألف متر مكعب", []string{"40000"}},
+		{"يبلغ مليونًا و٤٢٠ ألف برميل", []string{"1420000"}},
+		{"لمليون و٣٠٠ ألف طفل", []string{"1300000"}},
+		{"أحد عشر قتيلا", []string{"11"}},
+		{"ثلاثمئة ألف", []string{"300000"}},
+		{"عام ألفين وستة وعشرين", []string{"2026"}},
+		{"between 20 and 30", []string{"20", "30"}},
+		{"on 29 Nov, 5 dead", []string{"29", "5"}},
+		{"no number", nil},
+	}
+	for _, tt := range tests {
+		if got := numbers(words(readFigures(joinThousands(tt.in)))); !slices.Equal(got, tt.want) {
+			t.Errorf("numbers(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package group
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/libyawire/libyawire/tag"
@@ -20,37 +19,6 @@ libya libyan libyas
 في من على الى عن مع ان او ثم قد كما التي الذي الذين هذا هذه ذلك تلك بعد قبل خلال حول
 عند منذ بين ضد قال قالت يقول تقول اعلن اعلنت اكد اكدت وفق وفقا حسب ليبيا الليبي الليبيه
 `)
-
-// numberWords are numbers written as words, as digits.
-var numberWords = foldKeys(map[string]string{
-	"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-	"eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "dozen": "12",
-	"twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100",
-	"واحد": "1", "اثنان": "2", "اثنين": "2", "ثلاثه": "3", "ثلاث": "3", "اربعه": "4", "اربع": "4",
-	"خمسه": "5", "خمس": "5", "سته": "6", "ست": "6", "سبعه": "7", "سبع": "7", "ثمانيه": "8",
-	"ثماني": "8", "تسعه": "9", "تسع": "9", "عشره": "10", "عشر": "10", "عشرين": "20", "عشرون": "20",
-	"ثلاثين": "30", "اربعين": "40", "خمسين": "50", "مائه": "100", "مئه": "100",
-})
-
-// arabicUnits are the units that, followed by عشر, make eleven to
-// nineteen.
-var arabicUnits = func() map[string]int {
-	m := map[string]int{}
-	for i, ws := range []string{"احد احدي", "اثني اثنا", "ثلاث ثلاثه", "اربع اربعه", "خمس خمسه", "ست سته", "سبع سبعه", "ثماني ثمانيه", "تسع تسعه"} {
-		for _, w := range words(ws) {
-			m[w] = i + 1
-		}
-	}
-	return m
-}()
-
-func foldKeys(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[tag.Fold(k)] = v
-	}
-	return out
-}
 
 // negations turn a title's meaning around.
 var negations = set(`
@@ -120,7 +88,7 @@ func contentWords(ws []string) []string {
 func contentSeq(ws []string) []string {
 	out := make([]string, 0, len(ws))
 	for _, w := range ws {
-		if stopWords[w] || isNumber(w) || numberWords[w] != "" {
+		if stopWords[w] || isNumeral(w) {
 			continue
 		}
 		s := stem(w)
@@ -182,32 +150,6 @@ func isNumber(w string) bool {
 		}
 	}
 	return true
-}
-
-// numbers returns the numbers among the words, as digits, sorted.
-func numbers(ws []string) []string {
-	var out []string
-	for i := 0; i < len(ws); i++ {
-		w := ws[i]
-		// Arabic eleven to nineteen: a unit, then عشر.
-		if n, ok := arabicUnits[w]; ok && i+1 < len(ws) && (ws[i+1] == "عشر" || ws[i+1] == "عشره") {
-			out = append(out, strconv.Itoa(10+n))
-			i++
-			continue
-		}
-		switch {
-		case isNumber(w):
-			if n := strings.TrimLeft(w, "0"); n != "" {
-				out = append(out, n)
-			} else {
-				out = append(out, "0")
-			}
-		case numberWords[w] != "":
-			out = append(out, numberWords[w])
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
 }
 
 func negated(ws []string) bool {
