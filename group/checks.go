@@ -16,10 +16,17 @@ func crossLanguage(a, b *Sig) (bool, string) {
 	return entitiesAlike(a, b, crossOverlap)
 }
 
-// anchored reports whether both titles name one place or actor and one
-// figure.
+// anchored reports whether both reports name one place or actor, in one
+// title at least (a district in one, the city it lies in in the other),
+// and both titles one figure.
 func anchored(a, b *Sig) bool {
-	return intersect(a.titleEnt, b.titleEnt) > 0 && intersect(a.Numbers, b.Numbers) > 0
+	return sharesEntity(a, b) && intersect(a.Numbers, b.Numbers) > 0
+}
+
+// sharesEntity reports whether one title names a place, actor or topic
+// that the other report names or implies.
+func sharesEntity(a, b *Sig) bool {
+	return intersect(a.titleEnt, b.mentions) > 0 || intersect(b.titleEnt, a.mentions) > 0
 }
 
 // otherFigures says why two reports' figures tell them apart, in either
