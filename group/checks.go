@@ -10,11 +10,43 @@ import (
 // (anchored), or most of their entities (entitiesAlike), and none named in
 // one title that the other report lacks.
 func crossLanguage(a, b *Sig) (bool, string) {
+	if conflict(a.titleNames, a.names, b.titleNames, b.names) {
+		return false, "different organisations"
+	}
 	if anchored(a, b) && !conflict(a.titleEnt, a.mentions, b.titleEnt, b.mentions) {
 		return true, ""
 	}
-	return entitiesAlike(a, b, crossOverlap)
+	if same, why := entitiesAlike(a, b, crossOverlap); same || why != tooFewEntities {
+		return same, why
+	}
+	if (sharesEntity(a, b) || sharesName(a, b)) && conceptsAlike(a, b) {
+		if conflict(a.titleEnt, a.mentions, b.titleEnt, b.mentions) {
+			return false, "different places, people or forces"
+		}
+		return true, ""
+	}
+	return false, tooFewEntities
 }
+
+// sharesName reports whether one title names an organisation or a thing
+// of concepts.txt that the other report names: an actor, as the
+// gazetteer's are.
+func sharesName(a, b *Sig) bool {
+	return intersect(a.titleNames, b.names) > 0 || intersect(b.titleNames, a.names) > 0
+}
+
+// conceptsAlike reports whether two titles tell of mostly the same things
+// (concepts.txt): at least two, and a Dice overlap of conceptOverlap.
+func conceptsAlike(a, b *Sig) bool {
+	shared := intersect(a.concepts, b.concepts)
+	return shared >= 2 && 2*float64(shared)/float64(len(a.concepts)+len(b.concepts)) >= conceptOverlap
+}
+
+// conceptOverlap is the least Dice overlap of two titles' concepts that,
+// with a place or actor in common, makes them one event.
+const conceptOverlap = 0.5
+
+const tooFewEntities = "too few places, people or forces in common"
 
 // anchored reports whether both reports name one place or actor, in one
 // title at least (a district in one, the city it lies in in the other),
@@ -49,7 +81,7 @@ func entitiesAlike(a, b *Sig, least float64) (bool, string) {
 	shared := intersect(a.Entities, b.Entities)
 	union := len(a.Entities) + len(b.Entities) - shared
 	if shared < 2 || union == 0 || float64(shared)/float64(union) < least {
-		return false, "too few places, people or forces in common"
+		return false, tooFewEntities
 	}
 	if conflict(a.titleEnt, a.mentions, b.titleEnt, b.mentions) {
 		return false, "different places, people or forces"

@@ -91,6 +91,9 @@ type Sig struct {
 	titleStems []string // the title's content words, sorted
 	titleSeq   []string // the title's content words, in order
 	report     string   // the content words of title and summary, sorted, each between spaces
+	concepts   []string // what the title tells of, in either language (concepts.txt)
+	titleNames []string // the names among concepts
+	names      []string // the names the title and summary give
 }
 
 // leadWords bounds how much of a summary counts.
@@ -146,6 +149,8 @@ func NewSig(r Report) *Sig {
 	s.titleSeq = contentSeq(tw)
 	s.titleStems = sortedSet(s.titleSeq)
 	s.report = " " + strings.Join(contentWords(append(slices.Clone(tw), sw...)), " ") + " "
+	s.concepts, s.titleNames = concepts.read(s.titleSeq)
+	_, s.names = concepts.read(contentSeq(append(slices.Clone(tw), sw...)))
 	s.Title = hashWords(s.titleStems)
 	s.Words = hashWords(contentWords(append(slices.Clone(tw), lw...)))
 	s.Numbers, s.years = figures(numbers(tw))
