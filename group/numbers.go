@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/libyawire/libyawire/tag"
 )
@@ -92,14 +93,13 @@ func numeralOf(w string) (numeral, bool) {
 		}
 		return numeral{v, false}, true
 	}
-	for _, p := range []string{"و", "ل", "ب", "ف"} {
-		if rest, ok := strings.CutPrefix(w, p); ok && rest != "" {
-			if n, ok := numerals[rest]; ok {
-				return n, true
-			}
-			if isNumber(rest) {
-				return numeralOf(rest)
-			}
+	if r, size := utf8.DecodeRuneInString(w); (r == 'و' || r == 'ل' || r == 'ب' || r == 'ف') && len(w) > size {
+		rest := w[size:]
+		if n, ok := numerals[rest]; ok {
+			return n, true
+		}
+		if isNumber(rest) {
+			return numeralOf(rest)
 		}
 	}
 	return numeral{}, false

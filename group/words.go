@@ -1,7 +1,6 @@
 package group
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/libyawire/libyawire/tag"
@@ -35,7 +34,7 @@ var opposites = []struct{ plus, minus []string }{
 	{words("open opens opened opening reopen reopens reopened reopening فتح يفتح تفتح فتحت افتتاح افتتح"),
 		words("close closes closed closing closure shut shuts shutdown اغلاق يغلق تغلق اغلقت اغلق")},
 	{words("lift lifts lifted ease eases eased رفع يرفع ترفع رفعت تخفيف"),
-		words("impose imposes imposed tighten tightens فرض يفرض تفرض فرضت تشديد")},
+		words("impose imposes imposed declare declares declared tighten tightens فرض يفرض تفرض فرضت تشديد")},
 	{words("rise rises rose risen increase increases increased jump jumps jumped up higher ارتفاع يرتفع ترتفع ارتفع ارتفعت زياده يزيد تزيد زاد"),
 		words("fall falls fell fallen decrease decreases decreased drop drops dropped decline declines declined down lower انخفاض ينخفض تنخفض انخفض انخفضت تراجع هبوط")},
 	{words("resume resumes resumed restart restarts restarted restore restores restored return returns returned back استئناف يستانف تستانف استانف استانفت عوده تعود عادت"),
@@ -44,20 +43,24 @@ var opposites = []struct{ plus, minus []string }{
 		words("release releases released free frees freed افراج يفرج الافراج اطلاق")},
 	{words("accept accepts accepted approve approves approved agree agrees agreed endorse endorses endorsed يقر تقر اقر اقرار يوافق توافق وافق وافقت موافقه"),
 		words("reject rejects rejected veto vetoes vetoed oppose opposes opposed postpone postpones postponed defer defers deferred يرفض ترفض رفض رفضت معارضه يرجئ ترجئ ارجا ارجات تاجيل يؤجل تؤجل اجل")},
+	{words("sign signs signed signing join joins joined ratify ratifies ratified توقيع يوقع انضمام ينضم انضم مصادقه يصادق صادق"),
+		words("withdraw withdraws withdrew withdrawal quit quits exit exits انسحاب ينسحب تنسحب انسحبت")},
 }
 
-// polarClass maps each word of opposites to its pair and side.
-var polarClass = func() map[string]int {
+// polarClass maps each word of opposites to its pairs and sides: +k or
+// -k for the plus or minus side of pair k-1. A word may be on a side of
+// two pairs (withdraw: of advance, and of sign).
+var polarClass = func() map[string][]int {
 	if len(opposites) > len(polarity{}) {
 		panic("group: more kinds of opposites than a polarity holds")
 	}
-	m := map[string]int{}
+	m := map[string][]int{}
 	for i, o := range opposites {
 		for _, w := range o.plus {
-			m[w] = i + 1
+			m[w] = append(m[w], i+1)
 		}
 		for _, w := range o.minus {
-			m[w] = -(i + 1)
+			m[w] = append(m[w], -(i + 1))
 		}
 	}
 	return m
@@ -74,14 +77,6 @@ func set(text string) map[string]bool {
 }
 
 func words(text string) []string { return tag.Words(text) }
-
-// contentWords returns the distinct stems of the words that are not stop
-// words or numbers, sorted.
-func contentWords(ws []string) []string {
-	out := contentSeq(ws)
-	slices.Sort(out)
-	return slices.Compact(out)
-}
 
 // contentSeq returns the stems of the words that are not stop words or
 // numbers, in order.
@@ -170,19 +165,18 @@ type polarity [8]int8
 func polarityOf(ws []string) polarity {
 	var p polarity
 	for _, w := range ws {
-		c := polarClass[w]
-		if c == 0 && w != "" && w[0] >= 0x80 {
-			c = polarClass[string(arabicStem([]rune(w)))]
+		cs := polarClass[w]
+		if cs == nil && w != "" && w[0] >= 0x80 {
+			cs = polarClass[string(arabicStem([]rune(w)))]
 		}
-		if c == 0 {
-			continue
-		}
-		k, side := c-1, int8(1)
-		if c < 0 {
-			k, side = -c-1, -1
-		}
-		if p[k] == 0 {
-			p[k] = side
+		for _, c := range cs {
+			k, side := c-1, int8(1)
+			if c < 0 {
+				k, side = -c-1, -1
+			}
+			if p[k] == 0 {
+				p[k] = side
+			}
 		}
 	}
 	return p
