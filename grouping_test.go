@@ -88,8 +88,8 @@ func readPairs(t *testing.T, file string) []labelledPair {
 // news, and hard negatives that share words, actors or places but not the
 // event. pairs.yaml and events.yaml are the sets the grouping was tuned
 // on; heldout.yaml was never tuned on. With the shipped settings the whole
-// set must keep precision 0.98 and recall groupingRecallFloor, and the
-// held-out part precision 0.97. The figures go in README.
+// set must keep precision 0.98 and recall 0.85, and the held-out part
+// precision 0.97. The figures go in README.
 func TestGroupingQuality(t *testing.T) {
 	sets := map[string][]labelledPair{}
 	var pairs []labelledPair
@@ -162,8 +162,8 @@ func TestGroupingQuality(t *testing.T) {
 	for _, w := range wrong {
 		t.Log("  wrong: " + w)
 	}
-	if all.precision() < 0.98 || all.recall() < groupingRecallFloor {
-		t.Errorf("all sets: precision %.3f (want 0.98 or more), recall %.3f (want %.2f or more)", all.precision(), all.recall(), groupingRecallFloor)
+	if all.precision() < 0.98 || all.recall() < 0.85 {
+		t.Errorf("all sets: precision %.3f (want 0.98 or more), recall %.3f (want 0.85 or more)", all.precision(), all.recall())
 	}
 	for _, f := range groupingSets {
 		s, _, _ := measureIn(sets[f], shipped, every)
@@ -194,12 +194,6 @@ func TestGroupingQuality(t *testing.T) {
 		t.Log("  wrong: " + w)
 	}
 }
-
-// groupingRecallFloor is the least recall over all sets: what the shipped
-// settings reached when last tuned, less a few pairs. The aim is 0.85;
-// the rewrites of events.yaml that share neither words nor most of their
-// places and people are what is missing (README).
-const groupingRecallFloor = 0.80
 
 // groupingSets are the labelled sets of testdata/grouping.
 var groupingSets = []string{"pairs.yaml", "events.yaml", "heldout.yaml"}
