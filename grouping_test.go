@@ -252,7 +252,7 @@ sources:
 	if restored.Title != "NOC restores output at Sharara oilfield after shutdown" {
 		t.Fatalf("the grouped story is %q, want the earliest report's", restored.Title)
 	}
-	if !strings.Contains(restored.ContentHTML, "Also reported by: ") || !strings.Contains(restored.ContentHTML, "Wire Service</a>, ") {
+	if !strings.Contains(restored.ContentHTML, "Also reported by: ") || !strings.Contains(restored.ContentHTML, "Wire Service</bdi></a>, ") {
 		t.Errorf("content does not list the other outlets: %s", restored.ContentHTML)
 	}
 	_, atom := d.get("/feed.atom")

@@ -27,7 +27,7 @@ func serveRendered(w http.ResponseWriter, req *http.Request, contentType string,
 	}
 
 	h := w.Header()
-	h.Set("Vary", "Accept-Encoding")
+	h.Add("Vary", "Accept-Encoding")
 	h.Set("Cache-Control", "max-age=60")
 	h.Set("ETag", etag)
 	if !r.lastModified.IsZero() {

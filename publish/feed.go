@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/libyawire/libyawire/internal/i18n"
 )
 
 // format is one of the three feed formats.
@@ -56,7 +58,11 @@ func handleTagFeed(s *server) http.Handler {
 		}
 		group, err := slugList("tag", file[:i], s.maxSlug)
 		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
+			loc, _, hlErr := interfaceLanguage(r.URL.Query(), r.Header.Get("Accept-Language"))
+			if hlErr != nil {
+				loc = i18n.English
+			}
+			http.Error(w, loc.Error(err), http.StatusBadRequest)
 			return
 		}
 		path := "/tags/" + url.PathEscape(strings.Join(group, ",")) + file[i:]
@@ -68,12 +74,22 @@ func handleTagFeed(s *server) http.Handler {
 // path is the canonical path, which with the canonical query keys the cache
 // and makes the feed's self link; pathTags is the tag group the path names.
 func (s *server) serveFeed(w http.ResponseWriter, r *http.Request, f format, path string, pathTags []string) {
-	flt, err := parseFilter(r.URL.Query(), s.opts.Items, s.maxSlug)
+	v := r.URL.Query()
+	loc, hlSet, err := interfaceLanguage(v, r.Header.Get("Accept-Language"))
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	flt, err := parseFilter(v, s.opts.Items, s.maxSlug)
+	if err != nil {
+		http.Error(w, loc.Error(err), http.StatusBadRequest)
+		return
+	}
+	flt = flt.withLanguage(loc, hlSet)
 	flt.pathTags = pathTags
+	if !hlSet {
+		w.Header().Set("Vary", "Accept-Language") // serveRendered adds Accept-Encoding
+	}
 	key := path
 	if q := flt.encode(); q != "" {
 		key += "?" + q
@@ -90,7 +106,7 @@ func (s *server) serveFeed(w http.ResponseWriter, r *http.Request, f format, pat
 		s.opts.Metrics.observeRender(f, time.Since(start))
 		if err != nil {
 			s.logger.Error("render feed", "url", key, "err", err)
-			http.Error(w, "The feed could not be rendered; the server log says why.", http.StatusInternalServerError)
+			http.Error(w, loc.T("feed.render_failed"), http.StatusInternalServerError)
 			return
 		}
 		s.cache.putFeed(gen, key, resp)

@@ -167,6 +167,18 @@ var testTagTitles = map[string]string{
 	"migration": "Migration",
 }
 
+// testTagTitlesAr are the Arabic names of some of them; sport has none.
+var testTagTitlesAr = map[string]string{
+	"libya":     "ليبيا",
+	"sirte":     "سرت",
+	"misrata":   "مصراتة",
+	"tripoli":   "طرابلس",
+	"benghazi":  "بنغازي",
+	"oil":       "النفط والغاز",
+	"un":        "الأمم المتحدة",
+	"migration": "الهجرة",
+}
+
 // fixture is a server over a database holding the fixture stories.
 type fixture struct {
 	clock   *clock
@@ -199,14 +211,17 @@ func newFixture(tb testing.TB) *fixture {
 
 func newFixtureServer(tb testing.TB, c *clock, db *store.DB) *fixture {
 	srv := newServer(db, Options{
-		BaseURL:     "http://libyawire.test/",
-		Title:       "Libya news",
-		Description: "Stories about Libya from many outlets, merged.",
-		Items:       50,
-		Sources:     testSources,
-		TagTitles:   testTagTitles,
-		Version:     "1.0-test",
-		Now:         c.Now,
+		BaseURL:       "http://libyawire.test/",
+		Title:         "Libya news",
+		Description:   "Stories about Libya from many outlets, merged.",
+		TitleAr:       "أخبار ليبيا",
+		DescriptionAr: "أخبار عن ليبيا من مصادر كثيرة، مدمجة.",
+		Items:         50,
+		Sources:       testSources,
+		TagTitles:     testTagTitles,
+		TagTitlesAr:   testTagTitlesAr,
+		Version:       "1.0-test",
+		Now:           c.Now,
 	}, nil)
 	return &fixture{clock: c, db: db, srv: srv, handler: srv.routes()}
 }

@@ -20,11 +20,18 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden from the curr
 // indented.
 func TestGolden(t *testing.T) {
 	f := newFixture(t)
-	for _, name := range []string{"feed.rss", "feed.atom", "feed.json", "tag-sirte-ar.atom"} {
+	targets := map[string]string{
+		"tag-sirte-ar.atom": "/tags/sirte.atom?lang=ar",
+		// The feeds' own words in Arabic: titles, tag names, "also
+		// reported by".
+		"feed-hl-ar.atom": "/feed.atom?hl=ar&tag=sirte,misrata",
+		"feed-hl-ar.json": "/feed.json?hl=ar",
+	}
+	for _, name := range []string{"feed.rss", "feed.atom", "feed.json", "tag-sirte-ar.atom", "feed-hl-ar.atom", "feed-hl-ar.json"} {
 		t.Run(name, func(t *testing.T) {
 			target := "/" + name
-			if name == "tag-sirte-ar.atom" {
-				target = "/tags/sirte.atom?lang=ar"
+			if tg, ok := targets[name]; ok {
+				target = tg
 			}
 			resp := f.get(t, http.MethodGet, target)
 			if resp.StatusCode != http.StatusOK {

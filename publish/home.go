@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/libyawire/libyawire/internal/i18n"
 	"github.com/libyawire/libyawire/store"
 )
 
@@ -55,7 +56,19 @@ func handleHome(s *server) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := formValues(r.URL.Query())
 		now := s.opts.Now().UTC().Truncate(time.Minute)
+		w.Header().Set("Content-Security-Policy", homeCSP)
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		loc, hlSet, err := interfaceLanguage(v, r.Header.Get("Accept-Language"))
+		if err != nil {
+			// The sentence is in every language; the page in English.
+			s.serveHomeError(w, v, now, filter{Limit: homePageSize}, err, s.private != nil && fromThisMachine(r))
+			return
+		}
+		if !hlSet {
+			w.Header().Set("Vary", "Accept-Language") // serveRendered adds Accept-Encoding
+		}
 		flt, err := parseFilter(v, homePageSize, s.maxSlug)
+		flt = flt.withLanguage(loc, hlSet)
 		page, tagPage := 1, 1
 		if err == nil {
 			page, err = parsePage(v, flt.Limit)
@@ -63,10 +76,8 @@ func handleHome(s *server) http.Handler {
 		if err == nil {
 			tagPage, err = parsePageNumber(v, "tagpage")
 		}
-		w.Header().Set("Content-Security-Policy", homeCSP)
-		w.Header().Set("X-Content-Type-Options", "nosniff")
 		if err != nil {
-			s.serveHomeError(w, v, now, err, s.private != nil && fromThisMachine(r))
+			s.serveHomeError(w, v, now, filter{Limit: homePageSize}.withLanguage(loc, hlSet), err, s.private != nil && fromThisMachine(r))
 			return
 		}
 
@@ -98,7 +109,7 @@ func handleHome(s *server) http.Handler {
 			}
 			if err != nil {
 				s.logger.Error("render page", "url", key, "err", err)
-				http.Error(w, "The page could not be rendered; the server log says why.", http.StatusInternalServerError)
+				http.Error(w, loc.T("page.render_failed"), http.StatusInternalServerError)
 				return
 			}
 			// The words change with the clock while the stories do not:
@@ -110,13 +121,14 @@ func handleHome(s *server) http.Handler {
 	})
 }
 
-// serveHomeError answers a request whose query is wrong: the page, with the
-// form as the person filled it, the error and no stories.
-func (s *server) serveHomeError(w http.ResponseWriter, v url.Values, now time.Time, qerr error, local bool) {
-	data, err := s.homeData(s.db.Generation(), now, filter{Limit: homePageSize}, 1, local)
+// serveHomeError answers a request whose query is wrong: the page in
+// empty's language, with the form as the person filled it, the error and
+// no stories.
+func (s *server) serveHomeError(w http.ResponseWriter, v url.Values, now time.Time, empty filter, qerr error, local bool) {
+	data, err := s.homeData(s.db.Generation(), now, empty, 1, local)
 	if err == nil {
-		data.Error = qerr.Error()
-		data.Form = rawForm(v, data.Form.Sources)
+		data.Error = data.L.Error(qerr)
+		data.Form = rawForm(data.L, v, data.Form.Sources)
 		var body []byte
 		if body, err = renderHome(data); err == nil {
 			w.Header().Set("Content-Type", homeContentType)
@@ -150,7 +162,7 @@ func formValues(v url.Values) url.Values {
 // back through the newest store.MaxLimit stories.
 func parsePage(v url.Values, size int) (int, error) {
 	if n := len(v["page"]); n > 1 {
-		return 0, fmt.Errorf("page is given %d times; send it once", n)
+		return 0, i18n.Errorf("error.repeated", "page", strconv.Itoa(n))
 	}
 	raw := strings.TrimSpace(v.Get("page"))
 	if raw == "" {
@@ -159,7 +171,7 @@ func parsePage(v url.Values, size int) (int, error) {
 	last := max(1, store.MaxLimit/size)
 	n, err := strconv.Atoi(raw)
 	if err != nil || n < 1 || n > last {
-		return 0, fmt.Errorf("page must be a whole number from 1 to %d, got %s; the pages list the newest %d stories of a filter", last, quoteShort(v.Get("page")), last*size)
+		return 0, i18n.Errorf("error.page", strconv.Itoa(last), quoteShort(v.Get("page")), strconv.Itoa(last*size))
 	}
 	return n, nil
 }
@@ -173,12 +185,15 @@ func (s *server) homeData(gen uint64, now time.Time, flt filter, tagPage int, lo
 		return nil, err
 	}
 	title, desc := s.describe(flt, sources)
+	loc := flt.locale()
+	siteTitle, siteDesc := s.siteTitle(loc)
 	d := &homePage{
+		L:               loc,
 		Title:           title,
-		SiteTitle:       s.opts.Title,
-		SiteDescription: s.opts.Description,
+		SiteTitle:       siteTitle,
+		SiteDescription: siteDesc,
 		Description:     desc,
-		Filtered:        flt.encode() != "",
+		Filtered:        flt.withLanguage(nil, false).encode() != "",
 		Page:            1,
 		SearchScope:     searchScan,
 		Version:         s.opts.Version,
@@ -194,11 +209,19 @@ func (s *server) homeData(gen uint64, now time.Time, flt filter, tagPage int, lo
 	d.Form = s.filterForm(flt, sources)
 	d.sources = sources
 	d.query = query
+	if hl := flt.hlValue(); hl != "" {
+		d.hl = "hl=" + hl
+	}
+	for _, other := range i18n.Locales() {
+		if other != loc {
+			d.Switch = append(d.Switch, langLink{Code: other.Code, Name: other.Name, Link: "./" + readableQuery(flt.withLanguage(other, true))})
+		}
+	}
 
 	if err = s.addTags(d, tagPage); err != nil {
 		return nil, err
 	}
-	if d.Sources, err = s.homeSources(now, local); err != nil {
+	if d.Sources, err = s.homeSources(loc, now, local); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -226,7 +249,7 @@ func (s *server) addStories(d *homePage, flt filter, page int, now time.Time) er
 	start := min((page-1)*size, len(items))
 	end := min(start+size, len(items))
 	for i := range items[start:end] {
-		d.Stories = append(d.Stories, s.homeStory(&items[start+i], d.sources, now))
+		d.Stories = append(d.Stories, s.homeStory(d, &items[start+i], now))
 	}
 	if page > 1 {
 		d.Newer = pageLink(d.query, page-1)
@@ -240,7 +263,8 @@ func (s *server) addStories(d *homePage, flt filter, page int, now time.Time) er
 	return nil
 }
 
-func (s *server) homeStory(it *store.Item, sources map[string]sourceInfo, now time.Time) homeStory {
+func (s *server) homeStory(d *homePage, it *store.Item, now time.Time) homeStory {
+	sources := d.sources
 	published := it.Published
 	if published.IsZero() {
 		published = it.FirstSeen
@@ -251,7 +275,7 @@ func (s *server) homeStory(it *store.Item, sources map[string]sourceInfo, now ti
 		Link:      webLink(it.Link),
 		Published: published.Format(time.RFC3339),
 		Exact:     published.Format("2006-01-02 15:04 UTC"),
-		Ago:       timeAgo(published, now),
+		Ago:       d.L.Ago(published, now),
 	}
 	if st.Title == "" {
 		st.Title = st.Link
@@ -269,20 +293,20 @@ func (s *server) homeStory(it *store.Item, sources map[string]sourceInfo, now ti
 	}
 	st.Outlets = len(it.Copies)
 	for _, slug := range it.Tags {
-		st.Tags = append(st.Tags, homeTagLink{Title: s.tagTitle(slug), Page: "./?tag=" + url.QueryEscape(slug)})
+		st.Tags = append(st.Tags, homeTagLink{Title: s.tagTitleIn(d.L, slug), Page: withHL("./?tag="+url.QueryEscape(slug), d.hl)})
 	}
 	return st
 }
 
 // readableQuery returns "?" and flt's canonical query in the order a person
-// reads a filter (tag, notag, source, lang, q, since, limit), or "" for no
+// reads a filter (tag, notag, source, lang, q, since, limit, hl), or "" for no
 // filter. The feeds cache both orders under one key.
 func readableQuery(flt filter) string {
 	q := flt.encode()
 	if q == "" {
 		return ""
 	}
-	order := []string{"tag", "notag", "source", "lang", "q", "since", "limit"}
+	order := []string{"tag", "notag", "source", "lang", "q", "since", "limit", "hl"}
 	rank := func(param string) int {
 		name, _, _ := strings.Cut(param, "=")
 		return slices.Index(order, name)
@@ -303,28 +327,14 @@ func pageLink(query string, n int) string {
 	return "./" + query + "&page=" + strconv.Itoa(n)
 }
 
-// timeAgo says how long before now t was, in words: "just now",
-// "5 minutes ago", "2 hours ago", "yesterday", "3 days ago", and beyond
-// a month the date.
-func timeAgo(t, now time.Time) string {
-	d := now.Sub(t)
-	plural := func(n int, unit string) string {
-		if n == 1 {
-			return "1 " + unit + " ago"
-		}
-		return strconv.Itoa(n) + " " + unit + "s ago"
-	}
+// withHL returns link with hl, the page's "hl=ar" or "", added to its
+// query.
+func withHL(link, hl string) string {
 	switch {
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return plural(int(d/time.Minute), "minute")
-	case d < 24*time.Hour:
-		return plural(int(d/time.Hour), "hour")
-	case d < 48*time.Hour:
-		return "yesterday"
-	case d < 31*24*time.Hour:
-		return plural(int(d/(24*time.Hour)), "day")
+	case hl == "":
+		return link
+	case strings.Contains(link, "?"):
+		return link + "&" + hl
 	}
-	return "on " + t.UTC().Format("2 January 2006")
+	return link + "?" + hl
 }

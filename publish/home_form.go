@@ -6,13 +6,16 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/libyawire/libyawire/internal/i18n"
 )
 
 // filterForm fills the form from flt: the sources a select offers are the
 // configured ones, and a list of several (source=a,b) or one no longer
 // configured is offered as it stands.
 func (s *server) filterForm(flt filter, sources map[string]sourceInfo) homeForm {
-	f := homeForm{NoTags: strings.Join(flt.NoTags, ","), Q: flt.Q}
+	loc := flt.locale()
+	f := homeForm{NoTags: strings.Join(flt.NoTags, ","), Q: flt.Q, HL: flt.hlValue()}
 	for _, g := range flt.Tags {
 		f.Tags = append(f.Tags, strings.Join(g, ","))
 	}
@@ -27,7 +30,7 @@ func (s *server) filterForm(flt filter, sources map[string]sourceInfo) homeForm 
 	}
 
 	selected := strings.Join(flt.Sources, ",")
-	f.Sources = []option{{Value: "", Label: "any source", Selected: selected == ""}}
+	f.Sources = []option{{Value: "", Label: loc.T("form.any_source"), Selected: selected == ""}}
 	found := selected == ""
 	for _, src := range s.opts.Sources {
 		title := src.Name
@@ -41,20 +44,27 @@ func (s *server) filterForm(flt filter, sources map[string]sourceInfo) homeForm 
 		f.Sources = append(f.Sources, option{Value: selected, Label: strings.Join(flt.Sources, " or "), Selected: true})
 	}
 
-	f.Langs = []option{
-		{Value: "", Label: "any language", Selected: flt.Lang == ""},
-		{Value: "en", Label: "English", Selected: flt.Lang == "en"},
-		{Value: "ar", Label: "Arabic", Selected: flt.Lang == "ar"},
-	}
-	if flt.Lang != "" && flt.Lang != "en" && flt.Lang != "ar" {
-		f.Langs = append(f.Langs, option{Value: flt.Lang, Label: languageName(flt.Lang), Selected: true})
-	}
+	f.Langs = langOptions(loc, flt.Lang, languageName(loc, flt.Lang))
 	return f
+}
+
+// langOptions are the choices of the form's language field: any, English,
+// Arabic, and lang when it is another, under label.
+func langOptions(loc *i18n.Locale, lang, label string) []option {
+	opts := []option{
+		{Value: "", Label: loc.T("form.any_lang"), Selected: lang == ""},
+		{Value: "en", Label: languageName(loc, "en"), Selected: lang == "en"},
+		{Value: "ar", Label: languageName(loc, "ar"), Selected: lang == "ar"},
+	}
+	if lang != "" && lang != "en" && lang != "ar" {
+		opts = append(opts, option{Value: lang, Label: label, Selected: true})
+	}
+	return opts
 }
 
 // rawForm fills the form with what the person sent, for them to correct,
 // each value as echoText gives it back.
-func rawForm(v url.Values, configured []option) homeForm {
+func rawForm(loc *i18n.Locale, v url.Values, configured []option) homeForm {
 	clean := make(url.Values, len(v))
 	for name, values := range v {
 		for _, value := range values {
@@ -68,6 +78,9 @@ func rawForm(v url.Values, configured []option) homeForm {
 		Q:      v.Get("q"),
 		Limit:  v.Get("limit"),
 		Since:  v.Get("since"),
+	}
+	if _, ok := i18n.Lookup(v.Get("hl")); ok {
+		f.HL = v.Get("hl") // a bad one is not sent again
 	}
 	if len(f.Tags) == 0 {
 		f.Tags = []string{""}
@@ -83,14 +96,7 @@ func rawForm(v url.Values, configured []option) homeForm {
 		f.Sources = append(f.Sources, option{Value: selected, Label: selected, Selected: true})
 	}
 	lang := v.Get("lang")
-	f.Langs = []option{
-		{Value: "", Label: "any language", Selected: lang == ""},
-		{Value: "en", Label: "English", Selected: lang == "en"},
-		{Value: "ar", Label: "Arabic", Selected: lang == "ar"},
-	}
-	if lang != "" && lang != "en" && lang != "ar" {
-		f.Langs = append(f.Langs, option{Value: lang, Label: lang, Selected: true})
-	}
+	f.Langs = langOptions(loc, lang, lang)
 	return f
 }
 

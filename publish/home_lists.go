@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/libyawire/libyawire/internal/i18n"
 )
 
 // addTags puts on d the page-th page of the tags that some story carries,
@@ -37,13 +39,13 @@ func (s *server) addTags(d *homePage, page int) error {
 		path := "tags/" + url.PathEscape(tc.Slug)
 		tags[i] = homeTag{
 			Slug:    tc.Slug,
-			Title:   s.tagTitle(tc.Slug),
+			Title:   s.tagTitleIn(d.L, tc.Slug),
 			Count:   tc.Count,
-			Page:    "./?tag=" + url.QueryEscape(tc.Slug),
-			RSS:     path + ".rss",
-			Atom:    path + ".atom",
-			JSON:    path + ".json",
-			AtomURL: s.base + "/" + path + ".atom",
+			Page:    withHL("./?tag="+url.QueryEscape(tc.Slug), d.hl),
+			RSS:     withHL(path+".rss", d.hl),
+			Atom:    withHL(path+".atom", d.hl),
+			JSON:    withHL(path+".json", d.hl),
+			AtomURL: withHL(s.base+"/"+path+".atom", d.hl),
 		}
 	}
 	d.Tags = tags
@@ -66,7 +68,7 @@ func tagPageLink(query string, n int) string {
 // homeSources lists the configured sources, failing ones first, then those
 // not fetched yet, each group in config order; the details of those on
 // private addresses only when local.
-func (s *server) homeSources(now time.Time, local bool) ([]homeSource, error) {
+func (s *server) homeSources(loc *i18n.Locale, now time.Time, local bool) ([]homeSource, error) {
 	list, err := sourceStatuses(s.db, s.opts.Sources)
 	if err != nil {
 		return nil, err
@@ -80,7 +82,8 @@ func (s *server) homeSources(now time.Time, local bool) ([]homeSource, error) {
 			Title:   cmp.Or(st.Title, st.Name),
 			URL:     webLink(st.URL),
 			Name:    st.Name,
-			State:   "ok",
+			State:   loc.T("source.ok"),
+			rank:    2,
 			Status:  st.Status,
 			Error:   st.Error,
 			MovedTo: st.MovedTo,
@@ -89,27 +92,18 @@ func (s *server) homeSources(now time.Time, local bool) ([]homeSource, error) {
 		}
 		switch {
 		case st.Error != "":
-			hs.State, hs.Failing = "failing", true
+			hs.State, hs.Failing, hs.rank = loc.T("source.failing"), true, 0
 		case st.LastFetch.IsZero():
-			hs.State = "not fetched yet"
+			hs.State, hs.rank = loc.T("source.not_fetched"), 1
 		}
 		if !st.LastSuccess.IsZero() {
 			t := st.LastSuccess.UTC()
 			hs.LastSuccess = t.Format(time.RFC3339)
 			hs.Exact = t.Format("2006-01-02 15:04 UTC")
-			hs.Ago = timeAgo(t, now)
+			hs.Ago = loc.Ago(t, now)
 		}
 		out[i] = hs
 	}
-	rank := func(h homeSource) int {
-		switch h.State {
-		case "failing":
-			return 0
-		case "not fetched yet":
-			return 1
-		}
-		return 2
-	}
-	slices.SortStableFunc(out, func(a, b homeSource) int { return cmp.Compare(rank(a), rank(b)) })
+	slices.SortStableFunc(out, func(a, b homeSource) int { return cmp.Compare(a.rank, b.rank) })
 	return out, nil
 }

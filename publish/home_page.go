@@ -3,11 +3,15 @@ package publish
 import (
 	"bytes"
 	"fmt"
+
+	"github.com/libyawire/libyawire/internal/i18n"
 )
 
 // homePage is what the template renders.
 type homePage struct {
-	Title           string // names the filter
+	L               *i18n.Locale // the page's language
+	Switch          []langLink   // the page in each other language, with its filter
+	Title           string       // names the filter
 	SiteTitle       string
 	SiteDescription string // the configured one
 	Description     string // names the filter
@@ -34,7 +38,11 @@ type homePage struct {
 
 	sources map[string]sourceInfo // for the stories' outlets
 	query   string                // readableQuery of the filter
+	hl      string                // "hl=ar" when links carry the language, else ""
 }
+
+// langLink is the page in another interface language.
+type langLink struct{ Code, Name, Link string }
 
 // feedLinks are one filter's feeds: absolute, for a feed reader.
 type feedLinks struct {
@@ -50,6 +58,7 @@ type homeForm struct {
 	Q       string
 	Limit   string // shown only when the query sets it
 	Since   string // likewise
+	HL      string // sent again, hidden, when the page's links carry it
 }
 
 type option struct {
@@ -85,8 +94,9 @@ type homeTag struct {
 type homeSource struct {
 	Title, URL  string
 	Name        string
-	State       string // "failing", "not fetched yet" or "ok"
+	State       string // in words: failing, not fetched yet, ok
 	Failing     bool
+	rank        int    // failing first, then not fetched yet
 	LastSuccess string // RFC 3339; empty when never
 	Exact       string
 	Ago         string

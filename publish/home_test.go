@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"github.com/libyawire/libyawire/internal/i18n"
 	"github.com/libyawire/libyawire/store"
 )
 
@@ -460,8 +461,8 @@ func TestTimeAgo(t *testing.T) {
 		{40 * 24 * time.Hour, "on 21 January 2026"},
 	}
 	for _, tt := range tests {
-		if got := timeAgo(now.Add(-tt.ago), now); got != tt.want {
-			t.Errorf("timeAgo(now-%v) = %q, want %q", tt.ago, got, tt.want)
+		if got := i18n.English.Ago(now.Add(-tt.ago), now); got != tt.want {
+			t.Errorf("Ago(now-%v) = %q, want %q", tt.ago, got, tt.want)
 		}
 	}
 }

@@ -38,13 +38,14 @@ func TestContentTypeAndHeaders(t *testing.T) {
 			}
 			for _, h := range []struct{ name, want string }{
 				{"Content-Type", tt.want},
-				{"Vary", "Accept-Encoding"},
+				// Without hl the answer's own words follow Accept-Language.
+				{"Vary", "Accept-Language, Accept-Encoding"},
 				{"Cache-Control", "max-age=60"},
 				// The Sirte story's second copy, stored at 09:02, is the newest change.
 				{"Last-Modified", "Mon, 02 Mar 2026 09:02:00 GMT"},
 				{"Content-Length", strconv.Itoa(len(body))},
 			} {
-				if got := resp.Header.Get(h.name); got != h.want {
+				if got := strings.Join(resp.Header.Values(h.name), ", "); got != h.want {
 					t.Errorf("%s: got %q, want %q", h.name, got, h.want)
 				}
 			}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/gorilla/feeds"
+
 	"github.com/libyawire/libyawire/tag"
 )
 

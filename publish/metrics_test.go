@@ -7,10 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/libyawire/libyawire/group"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/libyawire/libyawire/group"
 )
 
 // scrape reads /metrics from f's handler and parses it.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gorilla/feeds"
 
+	"github.com/libyawire/libyawire/internal/i18n"
 	"github.com/libyawire/libyawire/sanitize"
 	"github.com/libyawire/libyawire/store"
 )
@@ -93,14 +94,19 @@ func (s *server) sourceInfo(gen uint64) (map[string]sourceInfo, error) {
 // once, so that no format can emit a character XML 1.0 forbids.
 func (s *server) newPage(flt filter, items []store.Item, sources map[string]sourceInfo, self string) *page {
 	title, desc := s.describe(flt, sources)
+	loc := flt.locale()
+	home := s.base + "/" // the page, in the feed's language
+	if hl := flt.hlValue(); hl != "" {
+		home += "?hl=" + hl
+	}
 	p := &page{
 		feed: &feeds.Feed{
 			Title:       xmlText(title),
 			Description: xmlText(desc),
-			Link:        &feeds.Link{Href: xmlText(s.base + "/")},
+			Link:        &feeds.Link{Href: xmlText(home)},
 		},
 		self:      xmlText(self),
-		home:      xmlText(s.base + "/"),
+		home:      xmlText(home),
 		lang:      flt.Lang,
 		generator: xmlText("libyawire " + s.opts.Version),
 		hub:       xmlText(s.opts.Hub),
@@ -137,14 +143,14 @@ func (s *server) newPage(flt filter, items []store.Item, sources map[string]sour
 			copies:   make([]copyRef, len(it.Copies)),
 		}
 		for j, slug := range it.Tags {
-			e.tags[j] = category{slug: xmlText(slug), title: xmlText(s.tagTitle(slug))}
+			e.tags[j] = category{slug: xmlText(slug), title: xmlText(s.tagTitleIn(loc, slug))}
 		}
 		for j, c := range it.Copies {
 			si := sources[c.Source]
 			si.title = xmlText(outletTitle(c, sources))
 			e.copies[j] = copyRef{source: xmlText(c.Source), link: xmlText(webLink(c.Link)), sourceInfo: si}
 		}
-		if also := alsoReported(e.copies); also != "" {
+		if also := alsoReported(loc, e.copies); also != "" {
 			// Readers show content, and few show RSS or Atom's further
 			// links: the list of further outlets ends the content.
 			if e.content == "" {
@@ -196,17 +202,19 @@ func outletTitle(c store.Copy, sources map[string]sourceInfo) string {
 // alsoReported is the HTML list of the outlets after the first that
 // carried a story, each linking to its copy where the link is a web
 // page's; "" when only one outlet did.
-func alsoReported(copies []copyRef) string {
+func alsoReported(loc *i18n.Locale, copies []copyRef) string {
 	if len(copies) < 2 {
 		return ""
 	}
 	var b strings.Builder
-	b.WriteString(`<p class="also">Also reported by: `)
+	fmt.Fprintf(&b, `<p class="also" lang="%s" dir="%s">%s`, loc.Code, loc.Dir, html.EscapeString(loc.T("feed.also")))
 	for i, c := range copies[1:] {
 		if i > 0 {
-			b.WriteString(", ")
+			b.WriteString(html.EscapeString(loc.T("list.comma")))
 		}
-		title := html.EscapeString(c.title)
+		// Each outlet's name in its own direction: an English name in an
+		// Arabic line, or an Arabic one in an English line.
+		title := "<bdi>" + html.EscapeString(c.title) + "</bdi>"
 		if link := webLink(c.link); link != "" {
 			fmt.Fprintf(&b, `<a href="%s">%s</a>`, html.EscapeString(link), title)
 		} else {
@@ -229,6 +237,15 @@ func webLink(link string) string {
 // database, never reused, and an IRI as Atom requires.
 func storyID(instance string, id uint64) string {
 	return "urn:libyawire:" + instance + ":" + strconv.FormatUint(id, 10)
+}
+
+// tagTitleIn returns the tag's name in loc's language: its Arabic name
+// on the Arabic side, where its rule gives one, else its title.
+func (s *server) tagTitleIn(loc *i18n.Locale, slug string) string {
+	if loc.Code == "ar" {
+		return s.tagTitleAr(slug)
+	}
+	return s.tagTitle(slug)
 }
 
 // tagTitle returns the tag's title, or its slug when no rule names it.

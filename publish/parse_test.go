@@ -249,7 +249,7 @@ func TestFurtherOutlets(t *testing.T) {
 	const (
 		title  = "Sirte council reopens the coastal road to Misrata"
 		second = "https://libya-herald.example/2026/03/01/sirte-coastal-road/?utm_source=un"
-		also   = `Also reported by: <a href="` + "https://libya-herald.example/2026/03/01/sirte-coastal-road/?utm_source=un" + `">UN News: Libya</a>`
+		also   = `Also reported by: <a href="` + "https://libya-herald.example/2026/03/01/sirte-coastal-road/?utm_source=un" + `"><bdi>UN News: Libya</bdi></a>`
 	)
 	for _, target := range []string{"/feed.rss", "/feed.atom", "/feed.json"} {
 		feed, err := gofeed.NewParser().ParseString(readBody(t, f.get(t, http.MethodGet, target)))

@@ -1,7 +1,7 @@
 package publish
 
 import (
-	"fmt"
+	"errors"
 	"net/url"
 	"slices"
 	"strconv"
@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/libyawire/libyawire/internal/i18n"
 	"github.com/libyawire/libyawire/store"
 	"github.com/libyawire/libyawire/tag"
 )
@@ -39,6 +40,55 @@ type filter struct {
 
 	limitSet bool     // whether the request named a limit
 	pathTags []string // an OR group named in the path (/tags/{slug}.rss), not in the query
+
+	// loc is the language of the response's own words (hl); hlSet says
+	// the request named it, rather than its Accept-Language header.
+	loc   *i18n.Locale
+	hlSet bool
+}
+
+// locale is the language of f's response: English unless hl or the
+// Accept-Language header chose another.
+func (f filter) locale() *i18n.Locale {
+	if f.loc == nil {
+		return i18n.English
+	}
+	return f.loc
+}
+
+// interfaceLanguage reads hl, the language of the page's and the feeds'
+// own words, else picks it from the Accept-Language header (the first of
+// the interface languages it names, else English); set says hl named it.
+// A bad hl is an error in every interface language, as its sentence
+// cannot know which the reader reads.
+func interfaceLanguage(v url.Values, acceptLanguage string) (loc *i18n.Locale, set bool, err error) {
+	if n := len(v["hl"]); n > 1 {
+		return nil, false, errors.New(i18n.InAll("error.repeated", "hl", strconv.Itoa(n)))
+	}
+	raw := strings.TrimSpace(v.Get("hl"))
+	if raw == "" {
+		return i18n.Match(acceptLanguage), false, nil
+	}
+	loc, ok := i18n.Lookup(strings.ToLower(raw))
+	if !ok {
+		return nil, false, errors.New(i18n.InAll("error.hl", i18n.Codes(), quoteShort(strings.ToValidUTF8(v.Get("hl"), "\uFFFD"))))
+	}
+	return loc, true, nil
+}
+
+// hlValue is the hl that f's links carry: its language's code when the
+// request named it or when it is not English, else "".
+func (f filter) hlValue() string {
+	if f.loc != nil && (f.hlSet || f.loc != i18n.English) {
+		return f.loc.Code
+	}
+	return ""
+}
+
+// withLanguage returns f answered in loc, as interfaceLanguage gave it.
+func (f filter) withLanguage(loc *i18n.Locale, set bool) filter {
+	f.loc, f.hlSet = loc, set
+	return f
 }
 
 // parseFilter reads the feed query parameters from v, each tag, notag and
@@ -53,7 +103,7 @@ func parseFilter(v url.Values, defaultLimit, longest int) (filter, error) {
 	f := filter{Limit: defaultLimit}
 	for _, name := range []string{"lang", "q", "limit", "since"} {
 		if n := len(v[name]); n > 1 {
-			return filter{}, fmt.Errorf("%s is given %d times; send it once", name, n)
+			return filter{}, i18n.Errorf("error.repeated", name, strconv.Itoa(n))
 		}
 	}
 
@@ -87,19 +137,19 @@ func parseFilter(v url.Values, defaultLimit, longest int) (filter, error) {
 		}
 	}
 	if count > maxValues {
-		return filter{}, fmt.Errorf("a query may name at most %d tags, notags and sources in all, got %d", maxValues, count)
+		return filter{}, i18n.Errorf("error.too_many", strconv.Itoa(maxValues), strconv.Itoa(count))
 	}
 
 	if lang := strings.ToLower(strings.TrimSpace(v.Get("lang"))); lang != "" {
 		if !isLanguageCode(lang) {
-			return filter{}, fmt.Errorf("lang must be one language code such as en or ar, got %s", quoteShort(v.Get("lang")))
+			return filter{}, i18n.Errorf("error.lang", quoteShort(v.Get("lang")))
 		}
 		f.Lang = lang
 	}
 
 	if q := strings.Join(strings.Fields(strings.ToValidUTF8(v.Get("q"), "\uFFFD")), " "); q != "" {
 		if n := len(q); n > maxQ {
-			return filter{}, fmt.Errorf("q must be at most %d bytes (%d Latin or %d Arabic letters), got %d; search for fewer or shorter words", maxQ, maxQ, maxQ/2, n)
+			return filter{}, i18n.Errorf("error.q_long", strconv.Itoa(maxQ), strconv.Itoa(maxQ), strconv.Itoa(maxQ/2), strconv.Itoa(n))
 		}
 		f.Q = q
 	}
@@ -107,7 +157,7 @@ func parseFilter(v url.Values, defaultLimit, longest int) (filter, error) {
 	if raw := strings.TrimSpace(v.Get("limit")); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 || n > maxLimit {
-			return filter{}, fmt.Errorf("limit must be a whole number from 1 to %d, got %s", maxLimit, quoteShort(v.Get("limit")))
+			return filter{}, i18n.Errorf("error.limit", strconv.Itoa(maxLimit), quoteShort(v.Get("limit")))
 		}
 		f.Limit, f.limitSet = n, true
 	}
@@ -115,7 +165,7 @@ func parseFilter(v url.Values, defaultLimit, longest int) (filter, error) {
 	if raw := strings.TrimSpace(v.Get("since")); raw != "" {
 		t, err := parseSince(raw)
 		if err != nil {
-			return filter{}, fmt.Errorf("since must be a time in RFC 3339 form such as 2026-01-02T15:04:05Z, got %s", quoteShort(v.Get("since")))
+			return filter{}, i18n.Errorf("error.since", quoteShort(v.Get("since")))
 		}
 		f.Since = t.UTC()
 	}
@@ -128,16 +178,16 @@ func slugList(name, raw string, longest int) ([]string, error) {
 	raw = strings.ToValidUTF8(raw, "\uFFFD")
 	parts := strings.Split(raw, ",")
 	if len(parts) > maxValues {
-		return nil, fmt.Errorf("a query may name at most %d tags, notags and sources in all, got %d in one %s", maxValues, len(parts), name)
+		return nil, i18n.Errorf("error.too_many_in_one", strconv.Itoa(maxValues), strconv.Itoa(len(parts)), name)
 	}
 	list := make([]string, 0, len(parts))
 	for _, p := range parts {
 		p = strings.ToLower(strings.TrimSpace(p))
 		if p == "" {
-			return nil, fmt.Errorf("%s has an empty value in %s; send one or more names separated by commas, such as %s=sirte or %s=sirte,misrata", name, quoteShort(raw), name, name)
+			return nil, i18n.Errorf("error.empty_value", name, quoteShort(raw))
 		}
 		if n := utf8.RuneCountInString(p); n > longest {
-			return nil, fmt.Errorf("%s names %s, %d characters long, but no tag or source has a name longer than %d; check the URL", name, quoteShort(p), n, longest)
+			return nil, i18n.Errorf("error.long_name", name, quoteShort(p), strconv.Itoa(n), strconv.Itoa(longest))
 		}
 		list = append(list, p)
 	}
@@ -210,6 +260,11 @@ func (f filter) encode() string {
 		b.WriteString(name)
 		b.WriteByte('=')
 		b.WriteString(queryUnescaper.Replace(url.QueryEscape(value)))
+	}
+	// hl when the request named it, or when Accept-Language chose other
+	// than English: the answer differs, and a link to it says so.
+	if hl := f.hlValue(); hl != "" {
+		add("hl", hl)
 	}
 	if f.Lang != "" {
 		add("lang", f.Lang)

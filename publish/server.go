@@ -13,17 +13,20 @@ import (
 
 // Options are what the server needs from the configuration.
 type Options struct {
-	BaseURL     string            // public URL for self links, e.g. http://127.0.0.1:8080
-	Title       string            // feed title, e.g. "Libya news"
-	Description string            // feed description
-	Items       int               // stories in a response without ?limit=; 0 means store.DefaultLimit
-	Sources     []Source          // the configured sources, in config order
-	TagTitles   map[string]string // tag slug -> title, from the tag rules
-	TagTitlesAr map[string]string // tag slug -> the tag's Arabic name, where its rule gives one
-	Version     string            // libyawire's version, named as the feeds' generator
-	Now         func() time.Time  // the clock; nil means time.Now
-	Healthy     func() error      // nil error while the scheduler runs; a nil func means healthy
-	Hub         string            // a WebSub hub the feeds name; "" for none
+	BaseURL     string // public URL for self links, e.g. http://127.0.0.1:8080
+	Title       string // feed title, e.g. "Libya news"
+	Description string // feed description
+	// TitleAr and DescriptionAr are the title and description on the
+	// Arabic side (hl=ar); "": the English ones.
+	TitleAr, DescriptionAr string
+	Items                  int               // stories in a response without ?limit=; 0 means store.DefaultLimit
+	Sources                []Source          // the configured sources, in config order
+	TagTitles              map[string]string // tag slug -> title, from the tag rules
+	TagTitlesAr            map[string]string // tag slug -> the tag's Arabic name, where its rule gives one
+	Version                string            // libyawire's version, named as the feeds' generator
+	Now                    func() time.Time  // the clock; nil means time.Now
+	Healthy                func() error      // nil error while the scheduler runs; a nil func means healthy
+	Hub                    string            // a WebSub hub the feeds name; "" for none
 
 	// ConfigModified is when the configuration the Sources come from was
 	// last changed: /sources.opml's dateCreated and Last-Modified. Zero

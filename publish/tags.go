@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/libyawire/libyawire/internal/i18n"
 	"github.com/libyawire/libyawire/store"
 )
 
@@ -98,7 +99,7 @@ const maxPageNumber = 1_000_000
 // when empty.
 func parsePageNumber(v url.Values, name string) (int, error) {
 	if n := len(v[name]); n > 1 {
-		return 0, fmt.Errorf("%s is given %d times; send it once", name, n)
+		return 0, i18n.Errorf("error.repeated", name, strconv.Itoa(n))
 	}
 	raw := strings.TrimSpace(v.Get(name))
 	if raw == "" {
@@ -106,7 +107,7 @@ func parsePageNumber(v url.Values, name string) (int, error) {
 	}
 	n, err := strconv.Atoi(raw)
 	if err != nil || n < 1 || n > maxPageNumber {
-		return 0, fmt.Errorf("%s must be a whole number from 1, as a next link gives it, got %s", name, quoteShort(raw))
+		return 0, i18n.Errorf("error.page_number", name, quoteShort(raw))
 	}
 	return n, nil
 }

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/libyawire/libyawire/internal/i18n"
 )
 
 func TestParseFilterCanonical(t *testing.T) {
@@ -131,14 +133,25 @@ func TestAlsoReported(t *testing.T) {
 				{link: "javascript:alert(1)", sourceInfo: sourceInfo{title: `<b>"Wire"</b>`}},
 				{sourceInfo: sourceInfo{title: "بوابة الوسط"}},
 			},
-			`<p class="also">Also reported by: <a href="https://news.un.example/s?a=1&amp;b=2">UN News: Libya</a>, ` +
-				`&lt;b&gt;&#34;Wire&#34;&lt;/b&gt;, بوابة الوسط</p>`,
+			`<p class="also" lang="en" dir="ltr">Also reported by: <a href="https://news.un.example/s?a=1&amp;b=2"><bdi>UN News: Libya</bdi></a>, ` +
+				`<bdi>&lt;b&gt;&#34;Wire&#34;&lt;/b&gt;</bdi>, <bdi>بوابة الوسط</bdi></p>`,
 		},
 	}
 	for _, tt := range tests {
-		if got := alsoReported(tt.copies); got != tt.want {
+		if got := alsoReported(i18n.English, tt.copies); got != tt.want {
 			t.Errorf("alsoReported(%d copies):\n got %s\nwant %s", len(tt.copies), got, tt.want)
 		}
+	}
+	// In Arabic, right to left, each outlet's name isolated in its own
+	// direction.
+	ar, _ := i18n.Lookup("ar")
+	want := `<p class="also" lang="ar" dir="rtl">نشره أيضًا: <a href="https://b.example/x"><bdi>Libya Observer</bdi></a>، <bdi>بوابة الوسط</bdi></p>`
+	got := alsoReported(ar, []copyRef{first,
+		{link: "https://b.example/x", sourceInfo: sourceInfo{title: "Libya Observer"}},
+		{sourceInfo: sourceInfo{title: "بوابة الوسط"}},
+	})
+	if got != want {
+		t.Errorf("alsoReported in Arabic:\n got %s\nwant %s", got, want)
 	}
 }
 

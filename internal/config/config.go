@@ -62,9 +62,11 @@ type Stories struct {
 
 // Feed describes the merged feed.
 type Feed struct {
-	Title       string `yaml:"title"`
-	Description string `yaml:"description"`
-	Items       int    `yaml:"items"` // items per response when the request gives no limit
+	Title         string `yaml:"title"`
+	Description   string `yaml:"description"`
+	TitleAr       string `yaml:"title_ar"`       // the title on the Arabic side (hl=ar); "": Title
+	DescriptionAr string `yaml:"description_ar"` // likewise
+	Items         int    `yaml:"items"`          // items per response when the request gives no limit
 }
 
 // TagRule is one tagging rule: an item that mentions one of the aliases gets

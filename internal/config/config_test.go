@@ -139,7 +139,7 @@ func TestLoadConfigValues(t *testing.T) {
 		{"max_age zero", "retention:\n  max_age: 0\n", nil},
 		{"items zero", "feed:\n  items: 0\n", []problem{{2, "feed.items is 0; it must be from 1 to 500"}}},
 		{"items too many", "feed:\n  items: 501\n", []problem{{2, "feed.items is 501; it must be from 1 to 500"}}},
-		{"feed a list", "feed: [Libya news]\n", []problem{{1, "feed: want keys and values here (title, description, items), not a list"}}},
+		{"feed a list", "feed: [Libya news]\n", []problem{{1, "feed: want keys and values here (title, description, title_ar, description_ar, items), not a list"}}},
 		{"empty value keeps default", "fetch:\nfeed:\n  title:\n", nil},
 	}
 	for _, tt := range tests {

@@ -64,14 +64,16 @@ func fetchSources(cfg *config.Config) []fetch.Source {
 // publishOptions converts cfg for the server, whose /healthz asks healthy.
 func publishOptions(cfg *config.Config, healthy func() error) publish.Options {
 	opts := publish.Options{
-		BaseURL:     strings.TrimRight(cfg.BaseURL, "/"),
-		Title:       cfg.Feed.Title,
-		Description: cfg.Feed.Description,
-		Items:       cfg.Feed.Items,
-		TagTitles:   map[string]string{},
-		TagTitlesAr: map[string]string{},
-		Version:     config.Version,
-		Sources:     PublishSources(cfg),
+		BaseURL:       strings.TrimRight(cfg.BaseURL, "/"),
+		Title:         cfg.Feed.Title,
+		Description:   cfg.Feed.Description,
+		TitleAr:       cfg.Feed.TitleAr,
+		DescriptionAr: cfg.Feed.DescriptionAr,
+		Items:         cfg.Feed.Items,
+		TagTitles:     map[string]string{},
+		TagTitlesAr:   map[string]string{},
+		Version:       config.Version,
+		Sources:       PublishSources(cfg),
 		// The sources date from the file as it was when last loaded.
 		ConfigModified: ConfigModified(cfg.Path),
 		Healthy:        healthy,

@@ -110,7 +110,7 @@ func TestAgo(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	err := Errorf("error.limit", 500, `"0"`)
+	err := Errorf("error.limit", "500", `"0"`)
 	if got, want := err.Error(), `limit must be a whole number from 1 to 500, got "0"`; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
