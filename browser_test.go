@@ -16,9 +16,10 @@ import (
 
 // TestBrowser opens the page at / of a running daemon in headless Chromium:
 // the stories show, the Arabic one right to left, the filter form builds a
-// feed URL, and the page fits a phone's width. It saves full-page
-// screenshots of a phone-sized and a desktop viewport in $SCREENSHOT_DIR
-// (default: a temporary directory) for a person to look at.
+// feed URL, and the page fits a phone's width; then the same in Arabic
+// (hl=ar), and its link back to English. It saves full-page screenshots of
+// a phone-sized and a desktop viewport, in each language, in
+// $SCREENSHOT_DIR (default: a temporary directory) for a person to look at.
 func TestBrowser(t *testing.T) {
 	chromium := chromiumPath(t)
 	dir := os.Getenv("SCREENSHOT_DIR")
@@ -128,6 +129,72 @@ func TestBrowser(t *testing.T) {
 	png := browse(ctx, t, chromedp.FullScreenshot(100))
 	if err := os.WriteFile(filepath.Join(dir, "home-filtered-desktop.png"), png, 0o644); err != nil {
 		t.Fatal(err)
+	}
+
+	arabicPage(ctx, t, d.base, dir)
+}
+
+// arabicPage opens the page in Arabic: it is right to left, each story in
+// its own direction, it fits a phone, its form builds an Arabic feed, and
+// its link to English keeps the filter.
+func arabicPage(ctx context.Context, t *testing.T, base, dir string) {
+	for _, vp := range []struct {
+		name          string
+		width, height int64
+		opts          []chromedp.EmulateViewportOption
+	}{
+		{"phone", 390, 844, []chromedp.EmulateViewportOption{chromedp.EmulateScale(2), chromedp.EmulateMobile}},
+		{"desktop", 1280, 900, nil},
+	} {
+		if err := chromedp.Do(ctx,
+			chromedp.EmulateViewport(vp.width, vp.height, vp.opts...),
+			chromedp.Navigate(base+"/?hl=ar"),
+			chromedp.WaitVisible(chromedp.CSS("article")),
+		); err != nil {
+			t.Fatalf("%s: open /?hl=ar: %v", vp.name, err)
+		}
+		if got := browse(ctx, t, chromedp.Evaluate[string](`document.documentElement.lang + " " + getComputedStyle(document.documentElement).direction`)); got != "ar rtl" {
+			t.Errorf("%s: the Arabic page is %q, want lang ar, direction rtl", vp.name, got)
+		}
+		if got := browse(ctx, t, chromedp.Evaluate[string](`document.querySelector("#stories-h").textContent`)); got != "آخر الأخبار" {
+			t.Errorf("%s: the stories' heading is %q", vp.name, got)
+		}
+		dirs := browse(ctx, t, chromedp.Evaluate[map[string]string](`Object.fromEntries([...document.querySelectorAll("article")].map(a => [a.querySelector("h3").textContent.trim(), getComputedStyle(a).direction]))`))
+		if got := dirs["Derna bridge tender opens"]; got != "ltr" {
+			t.Errorf("%s: an English story on the Arabic page runs %q, want ltr", vp.name, got)
+		}
+		if got := dirs["افتتاح مدرسة في سبها"]; got != "rtl" {
+			t.Errorf("%s: the Arabic story runs %q, want rtl", vp.name, got)
+		}
+		if w := browse(ctx, t, chromedp.Evaluate[int64](`document.documentElement.scrollWidth`)); w > vp.width {
+			t.Errorf("%s: the Arabic page is %dpx wide in a %dpx viewport", vp.name, w, vp.width)
+		}
+		png := browse(ctx, t, chromedp.FullScreenshot(100))
+		path := filepath.Join(dir, "home-ar-"+vp.name+".png")
+		if err := os.WriteFile(path, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot: %s", path)
+	}
+
+	tagInput := chromedp.CSS(`input[name="tag"]`)
+	if err := chromedp.Do(ctx, chromedp.SendKeys(tagInput, "africa")); err != nil {
+		t.Fatalf("type a tag: %v", err)
+	}
+	if _, err := chromedp.RunResponse(ctx, chromedp.Submit(tagInput)); err != nil {
+		t.Fatalf("submit the Arabic form: %v", err)
+	}
+	if feedURL := browse(ctx, t, chromedp.Value(chromedp.CSS("#feed-url"))); !strings.HasSuffix(feedURL, "/feed.atom?tag=africa&hl=ar") {
+		t.Errorf("the Arabic form's feed URL is %q, want {base_url}/feed.atom?tag=africa&hl=ar", feedURL)
+	}
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS("#hl-en"))); err != nil {
+		t.Fatalf("follow the link to English: %v", err)
+	}
+	if u := browse(ctx, t, chromedp.Location()); !strings.HasSuffix(u, "/?tag=africa&hl=en") {
+		t.Errorf("the link to English loaded %s, want the same filter with hl=en", u)
+	}
+	if got := browse(ctx, t, chromedp.Evaluate[string](`document.documentElement.lang + " " + getComputedStyle(document.documentElement).direction`)); got != "en ltr" {
+		t.Errorf("after the switch the page is %q, want en ltr", got)
 	}
 }
 
