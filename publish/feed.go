@@ -85,7 +85,7 @@ func (s *server) serveFeed(w http.ResponseWriter, r *http.Request, f format, pat
 		http.Error(w, loc.Error(err), http.StatusBadRequest)
 		return
 	}
-	flt = flt.withLanguage(loc, hlSet)
+	flt = s.withTagNames(flt).withLanguage(loc, hlSet)
 	flt.pathTags = pathTags
 	if !hlSet {
 		w.Header().Set("Vary", "Accept-Language") // serveRendered adds Accept-Encoding

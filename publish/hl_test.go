@@ -205,3 +205,29 @@ func TestBadLanguage(t *testing.T) {
 		t.Errorf("the 400 page's sentence: %q", got)
 	}
 }
+
+// TestTagNames: a tag typed into the form by its Arabic name or its title
+// is the tag; the page offers the tags' names as suggestions.
+func TestTagNames(t *testing.T) {
+	f := newFixture(t)
+	doc, _ := f.pageHTML(t, "/?hl=ar&tag=سرت&notag=Oil+and+gas", http.StatusOK)
+	if got := attrOf(t, doc, elems("input", "id", "feed-url"), "value"); got != "http://libyawire.test/feed.atom?tag=sirte&notag=oil&hl=ar" {
+		t.Errorf("feed URL %q, want tag=sirte&notag=oil", got)
+	}
+	titles, _ := articles(doc)
+	if want := feedTitles(t, f, "/feed.json?tag=sirte&notag=oil"); !slices.Equal(titles, want) || len(want) == 0 {
+		t.Errorf("stories %q, want those of tag=sirte&notag=oil: %q", titles, want)
+	}
+	var labels []string
+	for _, o := range findAll(doc, func(n *html.Node) bool { return n.Data == "option" && n.Parent.Data == "datalist" }) {
+		v, _ := attr(o, "value")
+		l, _ := attr(o, "label")
+		labels = append(labels, v+"="+l)
+	}
+	if !slices.Contains(labels, "sirte=سرت") {
+		t.Errorf("the tag suggestions %q lack sirte=سرت", labels)
+	}
+	if resp := f.get(t, http.MethodGet, "/feed.json?tag=سرت"); !strings.Contains(readBody(t, resp), "/feed.json?tag=sirte") {
+		t.Error("the feed of tag=سرت is not the feed of tag=sirte")
+	}
+}

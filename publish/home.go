@@ -68,7 +68,7 @@ func handleHome(s *server) http.Handler {
 			w.Header().Set("Vary", "Accept-Language") // serveRendered adds Accept-Encoding
 		}
 		flt, err := parseFilter(v, homePageSize, s.maxSlug)
-		flt = flt.withLanguage(loc, hlSet)
+		flt = s.withTagNames(flt).withLanguage(loc, hlSet)
 		page, tagPage := 1, 1
 		if err == nil {
 			page, err = parsePage(v, flt.Limit)

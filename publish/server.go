@@ -4,11 +4,13 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/libyawire/libyawire/store"
+	"github.com/libyawire/libyawire/tag"
 )
 
 // Options are what the server needs from the configuration.
@@ -81,6 +83,8 @@ type server struct {
 	// maxSlug is the longest tag, notag or source name a query may give,
 	// in characters: no longer one names anything (see longestSlug).
 	maxSlug int
+	// tagNames maps folded tag titles and Arabic names to slugs.
+	tagNames map[string]string
 
 	// private names the sources on private addresses, whose fetches'
 	// details only clients on this machine see (see redactInternal).
@@ -111,14 +115,74 @@ func newServer(db *store.DB, opts Options, logger *slog.Logger) *server {
 		opts.Title = defaultTitle
 	}
 	return &server{
-		db:      db,
-		opts:    opts,
-		logger:  logger,
-		base:    strings.TrimRight(opts.BaseURL, "/"),
-		cache:   newCache(maxCacheEntries, maxCacheBytes),
-		maxSlug: longestSlug(opts),
-		private: privateSources(opts.Sources),
+		db:       db,
+		opts:     opts,
+		logger:   logger,
+		base:     strings.TrimRight(opts.BaseURL, "/"),
+		cache:    newCache(maxCacheEntries, maxCacheBytes),
+		maxSlug:  longestSlug(opts),
+		private:  privateSources(opts.Sources),
+		tagNames: tagNames(opts),
 	}
+}
+
+// tagNames maps the tags' titles and Arabic names, folded as the tagger
+// folds, to their slugs, so that a person who types "سرت" or "Oil and gas"
+// into the form's tag field gets the tag. A name two tags share names
+// neither.
+func tagNames(opts Options) map[string]string {
+	m := map[string]string{}
+	shared := map[string]bool{}
+	add := func(name, slug string) {
+		key := tag.Fold(name)
+		if key == "" || key == slug {
+			return
+		}
+		if s, ok := m[key]; ok && s != slug {
+			shared[key] = true
+		}
+		m[key] = slug
+	}
+	for slug, title := range opts.TagTitles {
+		add(title, slug)
+	}
+	for slug, title := range opts.TagTitlesAr {
+		add(title, slug)
+	}
+	for key := range shared {
+		delete(m, key)
+	}
+	return m
+}
+
+// withTagNames returns flt with each tag and notag that is no tag's slug
+// but a tag's title or Arabic name replaced by the slug.
+func (s *server) withTagNames(flt filter) filter {
+	resolve := func(list []string) []string {
+		changed := false
+		out := slices.Clone(list)
+		for i, name := range out {
+			if _, isSlug := s.opts.TagTitles[name]; isSlug {
+				continue
+			}
+			if slug, ok := s.tagNames[tag.Fold(name)]; ok {
+				out[i], changed = slug, true
+			}
+		}
+		if !changed {
+			return list
+		}
+		slices.Sort(out)
+		return slices.Compact(out)
+	}
+	groups := make([][]string, len(flt.Tags))
+	for i, g := range flt.Tags {
+		groups[i] = resolve(g)
+	}
+	slices.SortFunc(groups, slices.Compare)
+	flt.Tags = slices.CompactFunc(groups, slices.Equal)
+	flt.NoTags = resolve(flt.NoTags)
+	return flt
 }
 
 // longestSlug is the length in characters of the longest name a tag or
