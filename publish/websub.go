@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/libyawire/libyawire/internal/i18n"
 )
 
 // Pinger tells a WebSub hub that the merged feeds changed, so that
@@ -23,6 +25,22 @@ type Pinger struct {
 	dirty    chan struct{} // holds a token while a ping is due
 }
 
+// mergedFeeds are the merged feeds' URLs under base, in each interface
+// language: their self links, which subscribers name as topics.
+func mergedFeeds(base string) []string {
+	var topics []string
+	for _, loc := range i18n.Locales() {
+		query := ""
+		if loc != i18n.English {
+			query = "?hl=" + loc.Code
+		}
+		for _, f := range []string{"/feed.atom", "/feed.rss", "/feed.json"} {
+			topics = append(topics, base+f+query)
+		}
+	}
+	return topics
+}
+
 // NewPinger returns a Pinger for hub and the merged feeds under baseURL. A
 // nil client means http.DefaultClient.
 func NewPinger(hub, baseURL string, client *http.Client, logger *slog.Logger) *Pinger {
@@ -32,7 +50,7 @@ func NewPinger(hub, baseURL string, client *http.Client, logger *slog.Logger) *P
 	}
 	return &Pinger{
 		hub:      hub,
-		topics:   []string{base + "/feed.atom", base + "/feed.rss", base + "/feed.json"},
+		topics:   mergedFeeds(base),
 		client:   client,
 		interval: 10 * time.Second,
 		log:      logger,

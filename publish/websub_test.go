@@ -67,7 +67,7 @@ func TestPinger(t *testing.T) {
 			t.Fatalf("%d pings after the interval, want 2", hub.count())
 		}
 		form := hub.forms[0]
-		if form.Get("hub.mode") != "publish" || !slices.Contains(form["hub.url"], "http://libyawire.test/feed.atom") {
+		if form.Get("hub.mode") != "publish" || !slices.Contains(form["hub.url"], "http://libyawire.test/feed.atom") || !slices.Contains(form["hub.url"], "http://libyawire.test/feed.json?hl=ar") {
 			t.Errorf("ping form: %v", form)
 		}
 		cancel()
