@@ -23,7 +23,7 @@ var ErrLocked = errors.New("another process holds the database (is libyawire alr
 
 // schemaVersion is written to meta on creation. Open migrates a database
 // of an older version (see migrate) and refuses newer ones.
-const schemaVersion = "2"
+const schemaVersion = "3"
 
 var (
 	bucketMeta      = []byte("meta")

@@ -31,7 +31,7 @@
 // nanoseconds followed by its 8-byte id, so a cursor walk from the end of an
 // index bucket yields stories newest first.
 //
-//	meta                    "version" -> "2"; "instance" -> random hex naming this database;
+//	meta                    "version" -> "3"; "instance" -> random hex naming this database;
 //	                        "changed" -> Unix nanoseconds of the last change to any story;
 //	                        "tag_version" -> the tag rules every story is tagged under, as
 //	                        the last finished Retag or SetTagVersion recorded them;
@@ -41,8 +41,9 @@
 //	stories                 id -> Item as JSON, the whole story. The bucket's sequence
 //	                        numbers story ids, so an id is never given out twice, even after
 //	                        a story is deleted.
-//	summaries               id -> summary as JSON: published, modified, language, tags and
-//	                        sources; enough to filter a story without decoding its content
+//	summaries               id -> summary as JSON: published, modified, language, tags,
+//	                        sources, and when each outlet joined; enough to filter and rank a
+//	                        story (top, developing) without decoding its content
 //	time                    time key -> empty: every story, by published time
 //	tags/<slug>             time key -> empty: the stories that carry a tag
 //	bysource/<name>         time key -> empty: the stories a source carried
@@ -74,6 +75,9 @@
 //	1 -> 2   langs/<lang> and the "l/" counts are built from the summaries; the
 //	         keys of keys/, gone/ and links longer than 1 KiB are hashed as above,
 //	         and the copies that carry them take the new item key.
+//	2 -> 3   every summary is written again from its story, with when each outlet
+//	         joined (a copy stored before version 3 joined, as far as the store
+//	         knows, when the story was first seen).
 //
 // # Queries
 //

@@ -67,6 +67,11 @@ type Copy struct {
 	TitleEntities []string  `json:"title_entities,omitempty"`
 	Mentions      []string  `json:"mentions,omitempty"`
 
+	// Joined is when the copy joined the story: stored with it, or added
+	// to it later. Zero in a database from before it was kept: the
+	// story's first-seen time stands in.
+	Joined time.Time `json:"joined,omitzero"`
+
 	Grouped  bool   `json:"grouped,omitempty"`
 	Summary  string `json:"summary,omitempty"` // a grouped copy's own text
 	Content  string `json:"content,omitempty"`
@@ -156,7 +161,22 @@ type Query struct {
 	Lang    string    // when set, a story must be in this language
 	Since   time.Time // when set, a story must be published at or after it
 	Limit   int       // at most this many; 0 means DefaultLimit
+
+	// Top ranks the stories published within Window before now by how
+	// many outlets carry them, most first, then newest.
+	Top    bool
+	Window time.Duration // with Top: 0 means DefaultWindow
+	// Developing, when set, keeps only the stories developing under it
+	// (see Item.IsDeveloping), among those published within MaxWindow.
+	Developing *Developing
 }
+
+// DefaultWindow is how far back a Top query looks without a Window;
+// MaxWindow is the furthest any ranked query looks.
+const (
+	DefaultWindow = 24 * time.Hour
+	MaxWindow     = 168 * time.Hour
+)
 
 // DefaultLimit is the number of stories a Query with no Limit returns.
 const DefaultLimit = 50
@@ -165,4 +185,73 @@ const DefaultLimit = 50
 type TagCount struct {
 	Slug  string
 	Count int
+}
+
+// Outlet is one outlet's share of a story: a source, or a publisher that
+// a source passes on (Google News's), and when it first joined.
+type Outlet struct {
+	Source string    `json:"source"`
+	Outlet string    `json:"outlet,omitempty"`
+	At     time.Time `json:"at"`
+}
+
+// Outlets returns the distinct outlets that carried the story, each with
+// the time its first copy joined, earliest first: the first is who
+// reported it first (the story's face when several joined at once).
+func (it *Item) Outlets() []Outlet {
+	out := make([]Outlet, 0, len(it.Copies))
+	for _, c := range it.Copies {
+		at := c.Joined
+		if at.IsZero() {
+			at = it.FirstSeen
+		}
+		i := slices.IndexFunc(out, func(o Outlet) bool { return o.Source == c.Source && o.Outlet == c.Outlet })
+		switch {
+		case i < 0:
+			out = append(out, Outlet{Source: c.Source, Outlet: c.Outlet, At: at})
+		case at.Before(out[i].At):
+			out[i].At = at
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Outlet) int { return a.At.Compare(b.At) })
+	return out
+}
+
+// Developing is the rule that says a story is still growing: at least
+// Outlets outlets joined it within the last Within.
+type Developing struct {
+	Outlets int
+	Within  time.Duration
+}
+
+// DefaultDeveloping is config.yaml's default: 3 outlets within 6 hours.
+var DefaultDeveloping = Developing{Outlets: 3, Within: 6 * time.Hour}
+
+// Holds reports whether outlets, joined at the times given (Unix
+// nanoseconds), make a story developing at now.
+func (d Developing) holds(joined []int64, now time.Time) bool {
+	since := now.Add(-d.Within).UnixNano()
+	n := 0
+	for _, at := range joined {
+		if at >= since && at <= now.UnixNano() {
+			n++
+		}
+	}
+	return d.Outlets > 0 && n >= d.Outlets
+}
+
+// IsDeveloping reports whether the story is developing at now under d.
+func (it *Item) IsDeveloping(d Developing, now time.Time) bool {
+	return d.holds(joinTimes(it), now)
+}
+
+// joinTimes returns when each of the story's outlets joined it, in Unix
+// nanoseconds, earliest first.
+func joinTimes(it *Item) []int64 {
+	outlets := it.Outlets()
+	out := make([]int64, len(outlets))
+	for i, o := range outlets {
+		out[i] = o.At.UnixNano()
+	}
+	return out
 }

@@ -192,3 +192,63 @@ func TestMigrateV1(t *testing.T) {
 		t.Errorf("version %q", version)
 	}
 }
+
+// TestMigrateOutlets: a version 2 database, whose summaries do not say
+// when outlets joined, is read as one whose copies joined when each story
+// was first seen, and its developing stories are found.
+func TestMigrateOutlets(t *testing.T) {
+	path := t.TempDir() + "/v2.db"
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	db, err := Open(path, &Options{Now: func() time.Time { return now }, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, src := range []string{"herald", "wire", "observer"} {
+		if _, err := db.Ingest(src, []Item{{GUID: src, Link: "https://herald.example/port", Title: "Port reopens", Published: now}}, SourceState{Status: 200}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// As version 2 wrote them: no join times, in the copies or the summary.
+	err = db.bolt.Update(func(tx *bolt.Tx) error {
+		id := idKey(1)
+		var it Item
+		if err := json.Unmarshal(tx.Bucket(bucketStories).Get(id), &it); err != nil {
+			return err
+		}
+		for i := range it.Copies {
+			it.Copies[i].Joined = time.Time{}
+		}
+		s := summaryOf(&it)
+		s.Joined = nil
+		if err := putJSON(tx.Bucket(bucketSummaries), id, s); err != nil {
+			return err
+		}
+		if err := putJSON(tx.Bucket(bucketStories), id, &it); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put([]byte("version"), []byte("2"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.Items(Query{Top: true}); len(got) != 1 {
+		t.Fatalf("%d top stories before the migration", len(got))
+	}
+	db.Close()
+
+	db, err = Open(path, &Options{Now: func() time.Time { return now }, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Verify(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Items(Query{Developing: &DefaultDeveloping})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("developing after the migration: %d stories, %v", len(got), err)
+	}
+	if o := got[0].Outlets(); len(o) != 3 || !o[0].At.Equal(got[0].FirstSeen) {
+		t.Errorf("outlets after the migration: %+v", o)
+	}
+}

@@ -18,17 +18,51 @@ func migrate(tx *bolt.Tx) error {
 	switch v := string(meta.Get([]byte("version"))); v {
 	case schemaVersion:
 		return nil
-	case "1":
-		if err := indexLanguages(tx); err != nil {
-			return fmt.Errorf("migrate to version 2: %w", err)
+	case "1", "2":
+		if v == "1" {
+			if err := indexLanguages(tx); err != nil {
+				return fmt.Errorf("migrate to version 2: %w", err)
+			}
+			if err := hashLongKeys(tx); err != nil {
+				return fmt.Errorf("migrate to version 2: %w", err)
+			}
 		}
-		if err := hashLongKeys(tx); err != nil {
-			return fmt.Errorf("migrate to version 2: %w", err)
+		if err := summarizeOutlets(tx); err != nil {
+			return fmt.Errorf("migrate to version 3: %w", err)
 		}
 		return meta.Put([]byte("version"), []byte(schemaVersion))
 	default:
 		return fmt.Errorf("database version %q, this libyawire reads version %s and older: use a newer libyawire", v, schemaVersion)
 	}
+}
+
+// summarizeOutlets writes every story's summary again, with when each of
+// its outlets joined it (version 3).
+func summarizeOutlets(tx *bolt.Tx) error {
+	stories, summaries := tx.Bucket(bucketStories), tx.Bucket(bucketSummaries)
+	type entry struct{ k, v []byte }
+	var rewritten []entry // a bucket is not written while a ForEach reads it
+	err := stories.ForEach(func(k, v []byte) error {
+		var it Item
+		if err := json.Unmarshal(v, &it); err != nil {
+			return fmt.Errorf("story %d: %w", idOf(k), err)
+		}
+		s, err := json.Marshal(summaryOf(&it))
+		if err != nil {
+			return err
+		}
+		rewritten = append(rewritten, entry{bytes.Clone(k), s})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, e := range rewritten {
+		if err := summaries.Put(e.k, e.v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // indexLanguages fills the langs index and its counts from the summaries

@@ -130,8 +130,8 @@ func openReadOnly(path string) (*bolt.DB, error) {
 		if meta == nil {
 			return errors.New("not a libyawire database")
 		}
-		if v := string(meta.Get([]byte("version"))); v != schemaVersion && v != "1" {
-			return fmt.Errorf("database version %q, this libyawire reads versions 1 and %s", v, schemaVersion)
+		if v := string(meta.Get([]byte("version"))); v != schemaVersion && v != "1" && v != "2" {
+			return fmt.Errorf("database version %q, this libyawire reads versions 1 to %s", v, schemaVersion)
 		}
 		return nil
 	})

@@ -210,6 +210,10 @@ func (w *writer) admit(x *incoming, it *Item, t target, res *Result) (int, bool,
 // once the story has been shown cannot.
 func (w *writer) place(x *incoming, it *Item, i int, grouped bool, res *Result) bool {
 	c := x.copy
+	c.Joined = w.now
+	if i >= 0 {
+		c.Joined = it.Copies[i].Joined // a copy joins once
+	}
 	changed := false
 	switch {
 	case i < 0 && grouped && c.Published.Before(it.Published) && !it.Orphan &&
@@ -263,6 +267,7 @@ func (w *writer) create(in *Item, c Copy, canon string, res *Result) error {
 	if err != nil {
 		return err
 	}
+	c.Joined = w.now
 	it := Item{
 		ID:        seq,
 		FirstSeen: w.now,

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -37,6 +38,9 @@ func (db *DB) Items(q Query) ([]Item, error) {
 		limit = DefaultLimit
 	}
 	limit = min(limit, MaxLimit)
+	if q.Top || q.Developing != nil {
+		return db.ranked(q, limit)
+	}
 	var items []Item
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		x, ok := walks(tx, q)
@@ -238,4 +242,73 @@ func (w *mergeWalk) max() []byte {
 		}
 	}
 	return m
+}
+
+// ranked answers a Top or Developing query: it walks the index entries of
+// the stories published within the window, newest first, reading only
+// their summaries (when each outlet joined), ranks or keeps them, and
+// decodes the limit it returns.
+func (db *DB) ranked(q Query, limit int) ([]Item, error) {
+	now := db.now()
+	window := MaxWindow
+	if q.Top {
+		window = cmp.Or(min(q.Window, MaxWindow), DefaultWindow)
+	}
+	since := now.Add(-window)
+	if q.Since.After(since) {
+		since = q.Since
+	}
+	type candidate struct {
+		id      []byte
+		outlets int
+	}
+	var items []Item
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		x, ok := walks(tx, q)
+		if !ok {
+			return nil
+		}
+		from := timeKey(since, 0)
+		var excluded []*bolt.Bucket
+		for _, t := range q.NoTags {
+			if b := tx.Bucket(bucketTags).Bucket([]byte(t)); b != nil {
+				excluded = append(excluded, b)
+			}
+		}
+		summaries := tx.Bucket(bucketSummaries)
+		var found []candidate
+		for key := x.first(); key != nil; key = x.next() {
+			if bytes.Compare(key, from) < 0 {
+				break
+			}
+			if slices.ContainsFunc(excluded, func(b *bolt.Bucket) bool { return b.Get(key) != nil }) {
+				continue
+			}
+			id := key[8:16]
+			var s summary
+			if err := json.Unmarshal(summaries.Get(id), &s); err != nil {
+				return fmt.Errorf("summary of story %d: %w", binary.BigEndian.Uint64(id), err)
+			}
+			if q.Developing != nil && !q.Developing.holds(s.Joined, now) {
+				continue
+			}
+			found = append(found, candidate{id: id, outlets: len(s.Joined)})
+			if !q.Top && len(found) == limit {
+				break // newest first: the walk's order
+			}
+		}
+		if q.Top {
+			slices.SortStableFunc(found, func(a, b candidate) int { return cmp.Compare(b.outlets, a.outlets) })
+		}
+		stories := tx.Bucket(bucketStories)
+		for _, c := range found[:min(limit, len(found))] {
+			var it Item
+			if err := json.Unmarshal(stories.Get(c.id), &it); err != nil {
+				return fmt.Errorf("story %d: %w", binary.BigEndian.Uint64(c.id), err)
+			}
+			items = append(items, it)
+		}
+		return nil
+	})
+	return items, err
 }

@@ -16,6 +16,7 @@ type summary struct {
 	Lang      string   `json:"l,omitempty"`
 	Tags      []string `json:"t,omitempty"`
 	Sources   []string `json:"s,omitempty"`
+	Joined    []int64  `json:"o,omitempty"` // when each outlet joined, Unix nanoseconds, earliest first
 }
 
 func summaryOf(it *Item) *summary {
@@ -25,6 +26,7 @@ func summaryOf(it *Item) *summary {
 		Lang:      it.Language,
 		Tags:      it.Tags,
 		Sources:   it.Sources(),
+		Joined:    joinTimes(it),
 	}
 }
 
