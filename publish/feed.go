@@ -58,9 +58,12 @@ func handleTagFeed(s *server) http.Handler {
 		}
 		group, err := slugList("tag", file[:i], s.maxSlug)
 		if err != nil {
-			loc, _, hlErr := interfaceLanguage(r.URL.Query(), r.Header.Get("Accept-Language"))
+			loc, hlSet, hlErr := interfaceLanguage(r.URL.Query(), r.Header.Get("Accept-Language"))
 			if hlErr != nil {
 				loc = i18n.English
+			}
+			if !hlSet {
+				w.Header().Set("Vary", "Accept-Language")
 			}
 			http.Error(w, loc.Error(err), http.StatusBadRequest)
 			return
@@ -80,6 +83,9 @@ func (s *server) serveFeed(w http.ResponseWriter, r *http.Request, f format, pat
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	if !hlSet {
+		w.Header().Set("Vary", "Accept-Language") // serveRendered adds Accept-Encoding
+	}
 	flt, err := parseFilter(v, s.opts.Items, s.maxSlug)
 	if err != nil {
 		http.Error(w, loc.Error(err), http.StatusBadRequest)
@@ -87,18 +93,22 @@ func (s *server) serveFeed(w http.ResponseWriter, r *http.Request, f format, pat
 	}
 	flt = s.withTagNames(flt).withLanguage(loc, hlSet)
 	flt.pathTags = pathTags
-	if !hlSet {
-		w.Header().Set("Vary", "Accept-Language") // serveRendered adds Accept-Encoding
-	}
 	key := path
 	if q := flt.encode(); q != "" {
 		key += "?" + q
+	}
+	// A ranked feed moves with the clock (its window, who is still
+	// developing) as well as with the stories: it is cached for the
+	// minute, as the page is.
+	cacheKey := key
+	if flt.ranked() {
+		cacheKey += " " + s.opts.Now().UTC().Truncate(time.Minute).Format(time.RFC3339)
 	}
 
 	// The generation is read before the stories, so that a response is
 	// never cached under a generation newer than its content.
 	gen := s.db.Generation()
-	resp := s.cache.feed(gen, key)
+	resp := s.cache.feed(gen, cacheKey)
 	s.opts.Metrics.cacheLookup(resp != nil)
 	if resp == nil {
 		start := time.Now()
@@ -109,14 +119,14 @@ func (s *server) serveFeed(w http.ResponseWriter, r *http.Request, f format, pat
 			http.Error(w, loc.T("feed.render_failed"), http.StatusInternalServerError)
 			return
 		}
-		s.cache.putFeed(gen, key, resp)
+		s.cache.putFeed(gen, cacheKey, resp)
 	}
 	serveRendered(w, r, formats[f].contentType, resp)
 }
 
 // render reads the stories flt selects and renders them in format f.
 func (s *server) render(gen uint64, f format, flt filter, self string) (*rendered, error) {
-	q := flt.query()
+	q := flt.query(s.opts.Developing)
 	if flt.Q != "" {
 		q.Limit = searchScan
 	}
@@ -125,7 +135,7 @@ func (s *server) render(gen uint64, f format, flt filter, self string) (*rendere
 		return nil, fmt.Errorf("read stories: %w", err)
 	}
 	if flt.Q != "" {
-		items = search(items, flt.Q, flt.Limit)
+		items = search(items, flt.Q, flt.Limit, flt.Sort == "relevance")
 	}
 	sources, err := s.sourceInfo(gen)
 	if err != nil {

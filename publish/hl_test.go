@@ -189,7 +189,7 @@ func TestBadLanguage(t *testing.T) {
 		if resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("%s: %s, want 400", target, resp.Status)
 		}
-		if !strings.Contains(body, "hl") || !strings.Contains(body, "send it once") && !strings.Contains(body, "hl must be one of ar, en") || !strings.Contains(body, "يجب أن تكون hl") && !strings.Contains(body, "أرسلها مرة واحدة") {
+		if !strings.Contains(body, "hl") || !strings.Contains(body, "send it once") && !strings.Contains(body, "hl must be one of ar, en") || !strings.Contains(body, "يجب أن تكون hl") && !strings.Contains(body, "أرسله مرة واحدة") {
 			t.Errorf("%s: %q, want the sentence in English and Arabic", target, body)
 		}
 	}

@@ -128,6 +128,7 @@ func (s *server) serveHomeError(w http.ResponseWriter, v url.Values, now time.Ti
 	data, err := s.homeData(s.db.Generation(), now, empty, 1, local)
 	if err == nil {
 		data.Error = data.L.Error(qerr)
+		data.ErrorLines = strings.Split(data.Error, "\n")
 		data.Form = rawForm(data.L, v, data.Form.Sources)
 		var body []byte
 		if body, err = renderHome(data); err == nil {
@@ -234,7 +235,7 @@ func (s *server) addStories(d *homePage, flt filter, page int, now time.Time) er
 	d.Page = page
 	size := flt.Limit
 	want := page*size + 1
-	q := flt.query()
+	q := flt.query(s.opts.Developing)
 	q.Limit = want
 	if flt.Q != "" {
 		q.Limit = searchScan
@@ -244,7 +245,7 @@ func (s *server) addStories(d *homePage, flt filter, page int, now time.Time) er
 		return fmt.Errorf("read stories: %w", err)
 	}
 	if flt.Q != "" {
-		items = search(items, flt.Q, want)
+		items = search(items, flt.Q, want, flt.Sort == "relevance")
 	}
 	start := min((page-1)*size, len(items))
 	end := min(start+size, len(items))

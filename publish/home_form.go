@@ -41,7 +41,7 @@ func (s *server) filterForm(flt filter, sources map[string]sourceInfo) homeForm 
 		found = found || src.Name == selected
 	}
 	if !found {
-		f.Sources = append(f.Sources, option{Value: selected, Label: strings.Join(flt.Sources, " or "), Selected: true})
+		f.Sources = append(f.Sources, option{Value: selected, Label: orList(loc, flt.Sources, func(name string) string { return name }), Selected: true})
 	}
 
 	f.Langs = langOptions(loc, flt.Lang, languageName(loc, flt.Lang))
@@ -79,8 +79,8 @@ func rawForm(loc *i18n.Locale, v url.Values, configured []option) homeForm {
 		Limit:  v.Get("limit"),
 		Since:  v.Get("since"),
 	}
-	if _, ok := i18n.Lookup(v.Get("hl")); ok {
-		f.HL = v.Get("hl") // a bad one is not sent again
+	if loc, ok := i18n.Lookup(strings.ToLower(strings.TrimSpace(v.Get("hl")))); ok {
+		f.HL = loc.Code // a bad one is not sent again
 	}
 	if len(f.Tags) == 0 {
 		f.Tags = []string{""}

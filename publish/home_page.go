@@ -15,7 +15,8 @@ type homePage struct {
 	SiteTitle       string
 	SiteDescription string // the configured one
 	Description     string // names the filter
-	Error           string // the query's fault, as a sentence; no stories then
+	Error           string   // the query's fault, as a sentence; no stories then
+	ErrorLines      []string // Error's lines: a bad hl's sentence is one per language
 	ReloadFailed    *ReloadFailure
 	Filtered        bool // whether the query selects fewer than all stories
 

@@ -3,6 +3,7 @@ package publish
 import (
 	"bytes"
 	"encoding/json"
+	"time"
 
 	"github.com/gorilla/feeds"
 
@@ -26,7 +27,18 @@ type jsonItem struct {
 }
 
 type jsonExtension struct {
-	Sources []jsonSource `json:"sources"`
+	Sources    []jsonSource `json:"sources"`
+	Outlets    int          `json:"outlets"`
+	Developing bool         `json:"developing"`
+	First      *jsonFirst   `json:"first,omitempty"`
+}
+
+// jsonFirst is who reported a story first: the source, the outlet's name
+// and when it joined.
+type jsonFirst struct {
+	Source string    `json:"source"`
+	Outlet string    `json:"outlet"`
+	At     time.Time `json:"at"`
 }
 
 type jsonSource struct {
@@ -65,7 +77,10 @@ func renderJSON(p *page) ([]byte, error) {
 		}
 		item := &jsonItem{JSONItem: ji, Language: e.language}
 		if len(e.copies) > 0 {
-			ext := &jsonExtension{Sources: make([]jsonSource, len(e.copies))}
+			ext := &jsonExtension{Sources: make([]jsonSource, len(e.copies)), Outlets: e.outlets, Developing: e.developing}
+			if e.first.source != "" {
+				ext.First = &jsonFirst{Source: e.first.source, Outlet: e.first.outlet, At: e.first.at}
+			}
 			for j, c := range e.copies {
 				ext.Sources[j] = jsonSource{Name: c.source, Title: c.title, URL: c.url, Link: c.link}
 			}

@@ -37,6 +37,16 @@ type entry struct {
 	language string     // may be empty
 	tags     []category // sorted by slug
 	copies   []copyRef  // first the outlet that stored the story
+
+	outlets    int  // how many distinct outlets carried it
+	developing bool // whether it is still growing (Options.Developing)
+	first      firstRef
+}
+
+// firstRef is who reported a story first, and when.
+type firstRef struct {
+	source, outlet string
+	at             time.Time
 }
 
 type category struct{ slug, title string }
@@ -114,6 +124,7 @@ func (s *server) newPage(flt filter, items []store.Item, sources map[string]sour
 		entries:   make([]entry, 0, len(items)),
 	}
 	instance := xmlText(s.db.Instance())
+	now := s.opts.Now()
 
 	for i := range items {
 		it := &items[i]
@@ -150,7 +161,14 @@ func (s *server) newPage(flt filter, items []store.Item, sources map[string]sour
 			si.title = xmlText(outletTitle(c, sources))
 			e.copies[j] = copyRef{source: xmlText(c.Source), link: xmlText(webLink(c.Link)), sourceInfo: si}
 		}
-		if also := alsoReported(loc, e.copies); also != "" {
+		outlets := it.Outlets()
+		e.outlets = len(outlets)
+		e.developing = it.IsDeveloping(s.opts.Developing, now)
+		if len(outlets) > 0 {
+			o := outlets[0]
+			e.first = firstRef{source: xmlText(o.Source), outlet: xmlText(outletTitle(store.Copy{Source: o.Source, Outlet: o.Outlet}, sources)), at: o.At.UTC()}
+		}
+		if also := alsoReported(loc, e.copies, e.outlets); also != "" {
 			// Readers show content, and few show RSS or Atom's further
 			// links: the list of further outlets ends the content.
 			if e.content == "" {
@@ -202,7 +220,7 @@ func outletTitle(c store.Copy, sources map[string]sourceInfo) string {
 // alsoReported is the HTML list of the outlets after the first that
 // carried a story, each linking to its copy where the link is a web
 // page's; "" when only one outlet did.
-func alsoReported(loc *i18n.Locale, copies []copyRef) string {
+func alsoReported(loc *i18n.Locale, copies []copyRef, outlets int) string {
 	if len(copies) < 2 {
 		return ""
 	}
@@ -220,6 +238,11 @@ func alsoReported(loc *i18n.Locale, copies []copyRef) string {
 		} else {
 			b.WriteString(title)
 		}
+	}
+	if outlets > 1 {
+		// The count, in words readers show: RSS and Atom have no field
+		// for it, and the JSON Feed's _libyawire.outlets is for programs.
+		b.WriteString(" · " + html.EscapeString(loc.T("feed.outlets", outlets)))
 	}
 	b.WriteString("</p>")
 	return b.String()

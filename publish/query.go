@@ -38,6 +38,10 @@ type filter struct {
 	Since   time.Time // UTC
 	Limit   int       // the effective limit, 1..maxLimit
 
+	Sort       string        // "" (newest), "top" or "relevance"
+	Window     time.Duration // with sort=top: how far back, 0 for store.DefaultWindow
+	Developing bool          // only developing stories
+
 	limitSet bool     // whether the request named a limit
 	pathTags []string // an OR group named in the path (/tags/{slug}.rss), not in the query
 
@@ -101,7 +105,7 @@ func (f filter) withLanguage(loc *i18n.Locale, set bool) filter {
 // so no page or feed echoes it raw.
 func parseFilter(v url.Values, defaultLimit, longest int) (filter, error) {
 	f := filter{Limit: defaultLimit}
-	for _, name := range []string{"lang", "q", "limit", "since"} {
+	for _, name := range []string{"lang", "q", "limit", "since", "sort", "window", "developing"} {
 		if n := len(v[name]); n > 1 {
 			return filter{}, i18n.Errorf("error.repeated", name, strconv.Itoa(n))
 		}
@@ -169,7 +173,43 @@ func parseFilter(v url.Values, defaultLimit, longest int) (filter, error) {
 		}
 		f.Since = t.UTC()
 	}
+	if err := f.parseRanking(v); err != nil {
+		return filter{}, err
+	}
 	return f, nil
+}
+
+// parseRanking reads sort, window and developing.
+func (f *filter) parseRanking(v url.Values) error {
+	switch raw := strings.ToLower(strings.TrimSpace(v.Get("sort"))); raw {
+	case "", "newest":
+	case "top":
+		f.Sort = raw
+	case "relevance":
+		if f.Q == "" {
+			return i18n.Errorf("error.relevance")
+		}
+		f.Sort = raw
+	default:
+		return i18n.Errorf("error.sort", quoteShort(v.Get("sort")))
+	}
+	if raw := strings.TrimSpace(v.Get("window")); raw != "" {
+		d, err := time.ParseDuration(raw)
+		if err != nil || d < time.Hour || d > store.MaxWindow {
+			return i18n.Errorf("error.window", quoteShort(v.Get("window")))
+		}
+		if f.Sort == "top" { // window ranks only sort=top; elsewhere it is checked and left
+			f.Window = d
+		}
+	}
+	switch raw := strings.TrimSpace(v.Get("developing")); raw {
+	case "", "0", "false":
+	case "1", "true":
+		f.Developing = true
+	default:
+		return i18n.Errorf("error.developing", quoteShort(v.Get("developing")))
+	}
+	return nil
 }
 
 // slugList splits one tag, notag or source value at its commas; a name
@@ -266,6 +306,9 @@ func (f filter) encode() string {
 	if hl := f.hlValue(); hl != "" {
 		add("hl", hl)
 	}
+	if f.Developing {
+		add("developing", "1")
+	}
 	if f.Lang != "" {
 		add("lang", f.Lang)
 	}
@@ -281,11 +324,17 @@ func (f filter) encode() string {
 	if !f.Since.IsZero() {
 		add("since", f.Since.Format(time.RFC3339Nano))
 	}
+	if f.Sort != "" {
+		add("sort", f.Sort)
+	}
 	if len(f.Sources) > 0 {
 		add("source", strings.Join(f.Sources, ","))
 	}
 	for _, g := range f.Tags {
 		add("tag", strings.Join(g, ","))
+	}
+	if f.Window != 0 && f.Window != store.DefaultWindow {
+		add("window", formatWindow(f.Window))
 	}
 	return b.String()
 }
@@ -296,13 +345,34 @@ func (f filter) encode() string {
 var queryUnescaper = strings.NewReplacer("%2C", ",", "%3A", ":", "%2F", "/")
 
 // query is the store query for f.
-func (f filter) query() store.Query {
-	return store.Query{
+func (f filter) query(developing store.Developing) store.Query {
+	q := store.Query{
 		Tags:    f.tags(),
 		NoTags:  f.NoTags,
 		Sources: f.Sources,
 		Lang:    f.Lang,
 		Since:   f.Since,
 		Limit:   f.Limit,
+		Top:     f.Sort == "top",
+		Window:  f.Window,
 	}
+	if f.Developing {
+		q.Developing = &developing
+	}
+	return q
 }
+
+// formatWindow writes a window as a person would: 48h, 90m.
+func formatWindow(d time.Duration) string {
+	switch {
+	case d%time.Hour == 0:
+		return strconv.FormatInt(int64(d/time.Hour), 10) + "h"
+	case d%time.Minute == 0:
+		return strconv.FormatInt(int64(d/time.Minute), 10) + "m"
+	}
+	return d.String()
+}
+
+// ranked reports whether f's stories depend on the clock as well as on
+// the store: sort=top's window and developing move with the time.
+func (f filter) ranked() bool { return f.Sort == "top" || f.Developing }

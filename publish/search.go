@@ -13,17 +13,23 @@ import (
 const searchScan = store.MaxLimit
 
 // search returns the first limit stories whose title or summary holds
-// every term of q, folded as tags are folded (see tag.ParseSearch).
-func search(items []store.Item, q string, limit int) []store.Item {
+// every term of q, folded as tags are folded (see tag.ParseSearch), in
+// the order of items; by relevance, those whose title alone holds every
+// term come first, each part in the order of items.
+func search(items []store.Item, q string, limit int, relevance bool) []store.Item {
 	s := tag.ParseSearch(q)
-	out := items[:0:0]
+	var inTitle, rest []store.Item
 	for i := range items {
-		if len(out) == limit {
+		if !relevance && len(rest) == limit {
 			break
 		}
-		if s.Match(items[i].Title, items[i].Summary) {
-			out = append(out, items[i])
+		switch {
+		case relevance && s.Match(items[i].Title):
+			inTitle = append(inTitle, items[i])
+		case s.Match(items[i].Title, items[i].Summary):
+			rest = append(rest, items[i])
 		}
 	}
-	return out
+	out := append(inTitle, rest...)
+	return out[:min(limit, len(out))]
 }

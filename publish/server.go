@@ -21,14 +21,17 @@ type Options struct {
 	// TitleAr and DescriptionAr are the title and description on the
 	// Arabic side (hl=ar); "": the English ones.
 	TitleAr, DescriptionAr string
-	Items                  int               // stories in a response without ?limit=; 0 means store.DefaultLimit
-	Sources                []Source          // the configured sources, in config order
-	TagTitles              map[string]string // tag slug -> title, from the tag rules
-	TagTitlesAr            map[string]string // tag slug -> the tag's Arabic name, where its rule gives one
-	Version                string            // libyawire's version, named as the feeds' generator
-	Now                    func() time.Time  // the clock; nil means time.Now
-	Healthy                func() error      // nil error while the scheduler runs; a nil func means healthy
-	Hub                    string            // a WebSub hub the feeds name; "" for none
+	// Developing says when a story is still growing (developing=1, the
+	// feeds' developing flag); zero: store.DefaultDeveloping.
+	Developing  store.Developing
+	Items       int               // stories in a response without ?limit=; 0 means store.DefaultLimit
+	Sources     []Source          // the configured sources, in config order
+	TagTitles   map[string]string // tag slug -> title, from the tag rules
+	TagTitlesAr map[string]string // tag slug -> the tag's Arabic name, where its rule gives one
+	Version     string            // libyawire's version, named as the feeds' generator
+	Now         func() time.Time  // the clock; nil means time.Now
+	Healthy     func() error      // nil error while the scheduler runs; a nil func means healthy
+	Hub         string            // a WebSub hub the feeds name; "" for none
 
 	// ConfigModified is when the configuration the Sources come from was
 	// last changed: /sources.opml's dateCreated and Last-Modified. Zero
@@ -113,6 +116,9 @@ func newServer(db *store.DB, opts Options, logger *slog.Logger) *server {
 	opts.Items = min(opts.Items, maxLimit)
 	if opts.Title == "" {
 		opts.Title = defaultTitle
+	}
+	if opts.Developing.Outlets <= 0 || opts.Developing.Within <= 0 {
+		opts.Developing = store.DefaultDeveloping
 	}
 	return &server{
 		db:       db,

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/libyawire/libyawire/internal/i18n"
+	"github.com/libyawire/libyawire/store"
 )
 
 func TestParseFilterCanonical(t *testing.T) {
@@ -62,7 +63,7 @@ func TestParseFilterDefaults(t *testing.T) {
 	}
 	f.pathTags = []string{"sirte"}
 	f.Tags = [][]string{{"oil"}}
-	if got, want := f.query().Tags, [][]string{{"sirte"}, {"oil"}}; !slices.EqualFunc(got, want, slices.Equal) {
+	if got, want := f.query(store.DefaultDeveloping).Tags, [][]string{{"sirte"}, {"oil"}}; !slices.EqualFunc(got, want, slices.Equal) {
 		t.Errorf("tags with a path tag: got %q, want %q", got, want)
 	}
 }
@@ -134,22 +135,22 @@ func TestAlsoReported(t *testing.T) {
 				{sourceInfo: sourceInfo{title: "بوابة الوسط"}},
 			},
 			`<p class="also" lang="en" dir="ltr">Also reported by: <a href="https://news.un.example/s?a=1&amp;b=2"><bdi>UN News: Libya</bdi></a>, ` +
-				`<bdi>&lt;b&gt;&#34;Wire&#34;&lt;/b&gt;</bdi>, <bdi>بوابة الوسط</bdi></p>`,
+				`<bdi>&lt;b&gt;&#34;Wire&#34;&lt;/b&gt;</bdi>, <bdi>بوابة الوسط</bdi> · 4 outlets in all</p>`,
 		},
 	}
 	for _, tt := range tests {
-		if got := alsoReported(i18n.English, tt.copies); got != tt.want {
+		if got := alsoReported(i18n.English, tt.copies, len(tt.copies)); got != tt.want {
 			t.Errorf("alsoReported(%d copies):\n got %s\nwant %s", len(tt.copies), got, tt.want)
 		}
 	}
 	// In Arabic, right to left, each outlet's name isolated in its own
 	// direction.
 	ar, _ := i18n.Lookup("ar")
-	want := `<p class="also" lang="ar" dir="rtl">نشره أيضًا: <a href="https://b.example/x"><bdi>Libya Observer</bdi></a>، <bdi>بوابة الوسط</bdi></p>`
+	want := `<p class="also" lang="ar" dir="rtl">نشره أيضًا: <a href="https://b.example/x"><bdi>Libya Observer</bdi></a>، <bdi>بوابة الوسط</bdi> · 3 مصادر في المجموع</p>`
 	got := alsoReported(ar, []copyRef{first,
 		{link: "https://b.example/x", sourceInfo: sourceInfo{title: "Libya Observer"}},
 		{sourceInfo: sourceInfo{title: "بوابة الوسط"}},
-	})
+	}, 3)
 	if got != want {
 		t.Errorf("alsoReported in Arabic:\n got %s\nwant %s", got, want)
 	}

@@ -25,17 +25,15 @@ type Pinger struct {
 	dirty    chan struct{} // holds a token while a ping is due
 }
 
-// mergedFeeds are the merged feeds' URLs under base, in each interface
-// language: their self links, which subscribers name as topics.
+// mergedFeeds are the merged feeds' URLs under base, bare and with each
+// interface language's hl: their self links, which subscribers name as
+// topics.
 func mergedFeeds(base string) []string {
 	var topics []string
-	for _, loc := range i18n.Locales() {
-		query := ""
-		if loc != i18n.English {
-			query = "?hl=" + loc.Code
-		}
-		for _, f := range []string{"/feed.atom", "/feed.rss", "/feed.json"} {
-			topics = append(topics, base+f+query)
+	for _, f := range []string{"/feed.atom", "/feed.rss", "/feed.json"} {
+		topics = append(topics, base+f) // English, or as Accept-Language says
+		for _, loc := range i18n.Locales() {
+			topics = append(topics, base+f+"?hl="+loc.Code) // as the page's links give them
 		}
 	}
 	return topics

@@ -147,6 +147,12 @@ func (ch *checker) sections() {
 	if s := ch.c.Stories; s.Threshold <= 0 || s.Threshold > 1 {
 		ch.fail("stories.threshold", "stories.threshold is %g; it must be more than 0 and at most 1, such as 0.6", s.Threshold)
 	}
+	if d := ch.c.Stories.Developing; d.Outlets < 1 || d.Outlets > 1000 {
+		ch.fail("stories.developing.outlets", "stories.developing.outlets is %d; it must be from 1 to 1000, such as 3", d.Outlets)
+	}
+	if d := ch.c.Stories.Developing; d.Within <= 0 || d.Within > 168*time.Hour {
+		ch.fail("stories.developing.within", "stories.developing.within is %s; it must be more than 0 and at most 168h, such as 6h", d.Within)
+	}
 	if r.MaxAge < 0 {
 		ch.fail("retention.max_age", "retention.max_age is %s; it must be 0 (keep forever) or more, such as 2160h", r.MaxAge)
 	}

@@ -58,6 +58,14 @@ type Stories struct {
 	Window        time.Duration `yaml:"window"`         // how far apart they may be published [72h]
 	Threshold     float64       `yaml:"threshold"`      // least word overlap, 0 to 1 [0.6]
 	CrossLanguage bool          `yaml:"cross_language"` // group English and Arabic by entities [true]
+	Developing    Developing    `yaml:"developing"`
+}
+
+// Developing says when a story is still growing: at least Outlets outlets
+// joined it within the last Within.
+type Developing struct {
+	Outlets int           `yaml:"outlets"` // [3]
+	Within  time.Duration `yaml:"within"`  // [6h]
 }
 
 // Feed describes the merged feed.
@@ -154,7 +162,8 @@ func defaultConfig() Config {
 			UserAgent:   defaultUserAgent,
 		},
 		Retention: Retention{MaxAge: 90 * 24 * time.Hour},
-		Stories:   Stories{Group: true, Window: group.DefaultWindow, Threshold: group.DefaultThreshold, CrossLanguage: true},
+		Stories: Stories{Group: true, Window: group.DefaultWindow, Threshold: group.DefaultThreshold, CrossLanguage: true,
+			Developing: Developing{Outlets: 3, Within: 6 * time.Hour}},
 		Feed: Feed{
 			Title:       "Libya news",
 			Description: "Libya news from many outlets, merged and tagged by libyawire",

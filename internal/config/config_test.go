@@ -141,6 +141,9 @@ func TestLoadConfigValues(t *testing.T) {
 		{"items too many", "feed:\n  items: 501\n", []problem{{2, "feed.items is 501; it must be from 1 to 500"}}},
 		{"feed a list", "feed: [Libya news]\n", []problem{{1, "feed: want keys and values here (title, description, title_ar, description_ar, items), not a list"}}},
 		{"empty value keeps default", "fetch:\nfeed:\n  title:\n", nil},
+		{"developing outlets zero", "stories:\n  developing:\n    outlets: 0\n", []problem{{3, "stories.developing.outlets is 0; it must be from 1 to 1000"}}},
+		{"developing within a week and more", "stories:\n  developing:\n    within: 200h\n", []problem{{3, "stories.developing.within is 200h0m0s; it must be more than 0 and at most 168h"}}},
+		{"developing set", "stories:\n  developing:\n    outlets: 2\n    within: 3h\n", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -206,7 +209,7 @@ sources:
 			UserAgent:   "libyawire/VERSION (+https://github.com/libyawire/libyawire)",
 		},
 		Retention: Retention{MaxAge: 2160 * time.Hour},
-		Stories:   Stories{Group: true, Window: 72 * time.Hour, Threshold: 0.6, CrossLanguage: true},
+		Stories:   Stories{Group: true, Window: 72 * time.Hour, Threshold: 0.6, CrossLanguage: true, Developing: Developing{Outlets: 3, Within: 6 * time.Hour}},
 		Feed: Feed{
 			Title:       "Libya news",
 			Description: "Libya news from many outlets, merged and tagged by libyawire",

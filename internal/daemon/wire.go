@@ -70,6 +70,7 @@ func publishOptions(cfg *config.Config, healthy func() error) publish.Options {
 		TitleAr:       cfg.Feed.TitleAr,
 		DescriptionAr: cfg.Feed.DescriptionAr,
 		Items:         cfg.Feed.Items,
+		Developing:    store.Developing{Outlets: cfg.Stories.Developing.Outlets, Within: cfg.Stories.Developing.Within},
 		TagTitles:     map[string]string{},
 		TagTitlesAr:   map[string]string{},
 		Version:       config.Version,
