@@ -41,10 +41,11 @@
 //	stories                 id -> Item as JSON, the whole story. The bucket's sequence
 //	                        numbers story ids, so an id is never given out twice, even after
 //	                        a story is deleted.
-//	summaries               id -> summary as JSON: published, modified, language, tags,
-//	                        sources, and when each outlet joined; enough to filter and rank a
-//	                        story (top, developing) without decoding its content
-//	time                    time key -> empty: every story, by published time
+//	summaries               id -> summary as JSON: published, modified, language, tags and
+//	                        sources; enough to filter a story without decoding its content
+//	time                    time key -> when each outlet joined the story: their number, then
+//	                        each time in Unix seconds, earliest first, as uvarints; every
+//	                        story, by published time, and what sort=top and developing rank by
 //	tags/<slug>             time key -> empty: the stories that carry a tag
 //	bysource/<name>         time key -> empty: the stories a source carried
 //	langs/<lang>            time key -> empty: the stories in a language, by its tag
@@ -75,9 +76,9 @@
 //	1 -> 2   langs/<lang> and the "l/" counts are built from the summaries; the
 //	         keys of keys/, gone/ and links longer than 1 KiB are hashed as above,
 //	         and the copies that carry them take the new item key.
-//	2 -> 3   every summary is written again from its story, with when each outlet
-//	         joined (a copy stored before version 3 joined, as far as the store
-//	         knows, when the story was first seen).
+//	2 -> 3   every time index entry is given when each outlet joined its story (a
+//	         copy stored before version 3 joined, as far as the store knows, when
+//	         the story was first seen).
 //
 // # Queries
 //

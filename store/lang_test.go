@@ -193,7 +193,7 @@ func TestMigrateV1(t *testing.T) {
 	}
 }
 
-// TestMigrateOutlets: a version 2 database, whose summaries do not say
+// TestMigrateOutlets: a version 2 database, whose time index does not say
 // when outlets joined, is read as one whose copies joined when each story
 // was first seen, and its developing stories are found.
 func TestMigrateOutlets(t *testing.T) {
@@ -218,9 +218,7 @@ func TestMigrateOutlets(t *testing.T) {
 		for i := range it.Copies {
 			it.Copies[i].Joined = time.Time{}
 		}
-		s := summaryOf(&it)
-		s.Joined = nil
-		if err := putJSON(tx.Bucket(bucketSummaries), id, s); err != nil {
+		if err := tx.Bucket(bucketTime).Put(timeKey(it.Published, it.ID), nil); err != nil {
 			return err
 		}
 		if err := putJSON(tx.Bucket(bucketStories), id, &it); err != nil {

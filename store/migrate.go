@@ -27,7 +27,7 @@ func migrate(tx *bolt.Tx) error {
 				return fmt.Errorf("migrate to version 2: %w", err)
 			}
 		}
-		if err := summarizeOutlets(tx); err != nil {
+		if err := indexOutlets(tx); err != nil {
 			return fmt.Errorf("migrate to version 3: %w", err)
 		}
 		return meta.Put([]byte("version"), []byte(schemaVersion))
@@ -36,29 +36,25 @@ func migrate(tx *bolt.Tx) error {
 	}
 }
 
-// summarizeOutlets writes every story's summary again, with when each of
+// indexOutlets writes into every story's time index entry when each of
 // its outlets joined it (version 3).
-func summarizeOutlets(tx *bolt.Tx) error {
-	stories, summaries := tx.Bucket(bucketStories), tx.Bucket(bucketSummaries)
+func indexOutlets(tx *bolt.Tx) error {
 	type entry struct{ k, v []byte }
-	var rewritten []entry // a bucket is not written while a ForEach reads it
-	err := stories.ForEach(func(k, v []byte) error {
+	var entries []entry // a bucket is not written while a ForEach reads it
+	err := tx.Bucket(bucketStories).ForEach(func(k, v []byte) error {
 		var it Item
 		if err := json.Unmarshal(v, &it); err != nil {
 			return fmt.Errorf("story %d: %w", idOf(k), err)
 		}
-		s, err := json.Marshal(summaryOf(&it))
-		if err != nil {
-			return err
-		}
-		rewritten = append(rewritten, entry{bytes.Clone(k), s})
+		entries = append(entries, entry{timeKey(it.Published, it.ID), joinedValue(&it)})
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	for _, e := range rewritten {
-		if err := summaries.Put(e.k, e.v); err != nil {
+	index := tx.Bucket(bucketTime)
+	for _, e := range entries {
+		if err := index.Put(e.k, e.v); err != nil {
 			return err
 		}
 	}

@@ -245,9 +245,9 @@ func (w *mergeWalk) max() []byte {
 }
 
 // ranked answers a Top or Developing query: it walks the index entries of
-// the stories published within the window, newest first, reading only
-// their summaries (when each outlet joined), ranks or keeps them, and
-// decodes the limit it returns.
+// the stories published within the window, newest first, reading from
+// the time index when each outlet joined, ranks or keeps them, and
+// decodes only the stories it returns.
 func (db *DB) ranked(q Query, limit int) ([]Item, error) {
 	now := db.now()
 	window := MaxWindow
@@ -275,24 +275,36 @@ func (db *DB) ranked(q Query, limit int) ([]Item, error) {
 				excluded = append(excluded, b)
 			}
 		}
-		summaries := tx.Bucket(bucketSummaries)
+		timeIndex := tx.Bucket(bucketTime)
+		// Over the time index alone the walk reads each entry's value as
+		// it goes; over other indexes it looks the entry up.
+		next := func() (key, value []byte) {
+			key = x.next()
+			return key, timeIndex.Get(key)
+		}
+		key, value := x.first(), []byte(nil)
+		if key != nil {
+			value = timeIndex.Get(key)
+		}
+		if len(q.Tags) == 0 && len(q.Sources) == 0 && q.Lang == "" {
+			c := timeIndex.Cursor()
+			next = c.Prev
+			key, value = c.Last()
+		}
 		var found []candidate
-		for key := x.first(); key != nil; key = x.next() {
+		var joined []int64
+		for ; key != nil; key, value = next() {
 			if bytes.Compare(key, from) < 0 {
 				break
 			}
 			if slices.ContainsFunc(excluded, func(b *bolt.Bucket) bool { return b.Get(key) != nil }) {
 				continue
 			}
-			id := key[8:16]
-			var s summary
-			if err := json.Unmarshal(summaries.Get(id), &s); err != nil {
-				return fmt.Errorf("summary of story %d: %w", binary.BigEndian.Uint64(id), err)
-			}
-			if q.Developing != nil && !q.Developing.holds(s.Joined, now) {
+			joined = readJoined(value, joined)
+			if q.Developing != nil && !q.Developing.holds(joined, now) {
 				continue
 			}
-			found = append(found, candidate{id: id, outlets: len(s.Joined)})
+			found = append(found, candidate{id: key[8:16], outlets: len(joined)})
 			if !q.Top && len(found) == limit {
 				break // newest first: the walk's order
 			}

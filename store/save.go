@@ -16,7 +16,6 @@ type summary struct {
 	Lang      string   `json:"l,omitempty"`
 	Tags      []string `json:"t,omitempty"`
 	Sources   []string `json:"s,omitempty"`
-	Joined    []int64  `json:"o,omitempty"` // when each outlet joined, Unix nanoseconds, earliest first
 }
 
 func summaryOf(it *Item) *summary {
@@ -26,7 +25,6 @@ func summaryOf(it *Item) *summary {
 		Lang:      it.Language,
 		Tags:      it.Tags,
 		Sources:   it.Sources(),
-		Joined:    joinTimes(it),
 	}
 }
 
@@ -62,10 +60,12 @@ func (w *writer) save(it *Item, old *summary) error {
 	key := timeKey(it.Published, it.ID)
 	var oldTags, oldSources []string
 	oldLang := ""
+	// The time index holds when each outlet joined: what a ranked query
+	// needs, read as it walks.
+	if err := w.tx.Bucket(bucketTime).Put(key, joinedValue(it)); err != nil {
+		return err
+	}
 	if old == nil {
-		if err := w.tx.Bucket(bucketTime).Put(key, nil); err != nil {
-			return err
-		}
 		if err := w.count(countStories, 1); err != nil {
 			return err
 		}
@@ -175,4 +175,36 @@ func unionTags(copies []Copy) []string {
 		all = append(all, c.Tags...)
 	}
 	return normTags(all)
+}
+
+// joinedValue encodes when each of a story's outlets joined it, for its
+// time index entry: the number of outlets, then each time in Unix seconds,
+// earliest first, as uvarints.
+func joinedValue(it *Item) []byte {
+	joined := joinTimes(it)
+	b := binary.AppendUvarint(make([]byte, 0, 1+5*len(joined)), uint64(len(joined)))
+	for _, at := range joined {
+		b = binary.AppendUvarint(b, uint64(max(at/int64(time.Second), 0)))
+	}
+	return b
+}
+
+// readJoined decodes a time index entry's value, as joinedValue wrote it,
+// into Unix nanoseconds; an empty or unreadable value is no outlets.
+func readJoined(v []byte, into []int64) []int64 {
+	n, k := binary.Uvarint(v)
+	if k <= 0 || n > uint64(len(v)) {
+		return into[:0]
+	}
+	v = v[k:]
+	out := into[:0]
+	for range n {
+		s, k := binary.Uvarint(v)
+		if k <= 0 {
+			break
+		}
+		out = append(out, int64(s)*int64(time.Second))
+		v = v[k:]
+	}
+	return out
 }

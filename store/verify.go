@@ -126,6 +126,9 @@ func (v *verifier) checkStory(k, val []byte) {
 	}
 	key := string(timeKey(it.Published, id))
 	v.timeIndex[key] = true
+	if got, want := v.tx.Bucket(bucketTime).Get([]byte(key)), joinedValue(&it); got != nil && !bytes.Equal(got, want) {
+		v.report("story %d: the time index says its outlets joined %x, its copies %x", id, got, want)
+	}
 	for _, t := range it.Tags {
 		addTo(v.tags, t, key)
 	}
