@@ -13,8 +13,8 @@ type homePage struct {
 	Switch          []langLink   // the page in each other language, with its filter
 	Title           string       // names the filter
 	SiteTitle       string
-	SiteDescription string // the configured one
-	Description     string // names the filter
+	SiteDescription string   // the configured one
+	Description     string   // names the filter
 	Error           string   // the query's fault, as a sentence; no stories then
 	ErrorLines      []string // Error's lines: a bad hl's sentence is one per language
 	ReloadFailed    *ReloadFailure
