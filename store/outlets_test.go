@@ -99,3 +99,41 @@ func TestTopAndDeveloping(t *testing.T) {
 		t.Errorf("7 hours later, developing: %q", titles(got))
 	}
 }
+
+// TestDevelopingReplay replays a story growing from one outlet to six
+// over eight hours, on the store's clock: it is developing from the third
+// outlet, while three joined within the last six hours, and stops six
+// hours after the third-newest joined.
+func TestDevelopingReplay(t *testing.T) {
+	c := &clock{t0}
+	db, _ := mustOpen(t, c)
+	link := "https://herald.example/ceasefire"
+	// Minutes after t0 at which each outlet joins.
+	joins := []int{0, 90, 200, 300, 420, 480}
+	developingAt := func(at time.Time) bool {
+		c.t = at
+		got := all(t, db, store.Query{Developing: &store.DefaultDeveloping})
+		return len(got) == 1
+	}
+	for i, m := range joins {
+		c.t = t0.Add(time.Duration(m) * time.Minute)
+		src := "outlet-" + strconv.Itoa(i)
+		ingest(t, db, src, report(src, link, "Ceasefire holds in Tripoli", t0))
+		want := i >= 2 // the third joined 200 minutes after the first: three within 6h
+		if got := developingAt(c.t); got != want {
+			t.Errorf("after outlet %d at +%dm: developing %t, want %t", i+1, m, got, want)
+		}
+	}
+	// With joins at +300, +420 and +480 minutes, three of them fall within
+	// six hours until +300m+6h.
+	last3 := t0.Add(300*time.Minute + 6*time.Hour)
+	if !developingAt(last3.Add(-time.Minute)) {
+		t.Error("a minute before the third-newest join leaves the six hours: not developing")
+	}
+	if developingAt(last3.Add(time.Minute)) {
+		t.Error("a minute after: still developing")
+	}
+	if items := all(t, db, store.Query{}); len(items) != 1 || len(items[0].Outlets()) != 6 {
+		t.Errorf("%d stories, want one of six outlets", len(items))
+	}
+}
