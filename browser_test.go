@@ -149,6 +149,21 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The story two outlets carried links to its page, which lists both.
+	if err := chromedp.Do(ctx, chromedp.Navigate(d.base+"/"), chromedp.WaitVisible(chromedp.CSS("a.outlets"))); err != nil {
+		t.Fatalf("open /: %v", err)
+	}
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS("a.outlets"))); err != nil {
+		t.Fatalf("follow a story's outlets: %v", err)
+	}
+	if got := browse(ctx, t, chromedp.Evaluate[string](`document.querySelector("#outlets").textContent + " " + document.querySelectorAll("li.report").length`)); got != "2 outlets in all 2" {
+		t.Errorf("the story page says %q, want 2 outlets and 2 reports", got)
+	}
+	png = browse(ctx, t, chromedp.FullScreenshot(100))
+	if err := os.WriteFile(filepath.Join(dir, "story-desktop.png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
 	arabicForm(ctx, t, d.base)
 }
 

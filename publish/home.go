@@ -48,7 +48,8 @@ const homeCSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'sel
 //go:embed templates/*.html
 var templateFiles embed.FS
 
-var homeTemplate = template.Must(template.ParseFS(templateFiles, "templates/home.html"))
+// pageTemplates are the HTML pages, which share their style.
+var pageTemplates = template.Must(template.ParseFS(templateFiles, "templates/*.html"))
 
 // handleHome serves the HTML page: a bad query parameter gets the page with
 // the sentence that says what is wrong, and status 400.
@@ -292,7 +293,8 @@ func (s *server) homeStory(d *homePage, it *store.Item, now time.Time) homeStory
 		}
 		st.Also = append(st.Also, outletLink{Title: outletTitle(c, sources), Link: webLink(c.Link)})
 	}
-	st.Outlets = len(it.Copies)
+	st.Outlets = len(it.Outlets())
+	st.Page = withHL("stories/"+strconv.FormatUint(it.ID, 10), d.hl)
 	for _, slug := range it.Tags {
 		st.Tags = append(st.Tags, homeTagLink{Title: s.tagTitleIn(d.L, slug), Page: withHL("./?tag="+url.QueryEscape(slug), d.hl)})
 	}

@@ -69,6 +69,7 @@ type option struct {
 
 type homeStory struct {
 	Title, Link string
+	Page        string // the story's own page
 	Lang        string
 	Outlet      string
 	Also        []outletLink // the further outlets that carried it
@@ -111,7 +112,7 @@ type homeSource struct {
 // renderHome executes the page's template.
 func renderHome(d *homePage) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := homeTemplate.Execute(&buf, d); err != nil {
+	if err := pageTemplates.ExecuteTemplate(&buf, "home.html", d); err != nil {
 		return nil, fmt.Errorf("render page: %w", err)
 	}
 	return buf.Bytes(), nil

@@ -506,7 +506,7 @@ func TestStoryAPI(t *testing.T) {
 			t.Errorf("%s: %d, want %d", target, resp.StatusCode, want)
 		}
 	}
-	if page := readBody(t, f.get(t, http.MethodGet, "/")); !strings.Contains(page, `<span class="outlets">2 outlets:</span>`) {
+	if page := readBody(t, f.get(t, http.MethodGet, "/")); !strings.Contains(page, `">2 outlets:</a>`) || !strings.Contains(page, `<a class="outlets" href="stories/`) {
 		t.Error(`the page does not say "2 outlets" on the story two outlets carried`)
 	}
 }

@@ -14,6 +14,7 @@ func (s *server) routes() http.Handler {
 	mux.Handle("GET /api/sources", handleSources(s.db, s.opts.Sources, s.private, s.logger))
 	mux.Handle("GET /api/tags", handleTags(s))
 	mux.Handle("GET /api/stories/{id}", handleStory(s))
+	mux.Handle("GET /stories/{id}", handleStoryPage(s))
 	mux.Handle("GET /sources.opml", handleOPML(s))
 	mux.Handle("GET /healthz", handleHealthz(s))
 	mux.Handle("GET /metrics", handleMetrics(s))
