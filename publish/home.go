@@ -248,6 +248,11 @@ func (s *server) addStories(d *homePage, flt filter, page int, now time.Time) er
 	if flt.Q != "" {
 		items = search(items, flt.Q, want, flt.Sort == "relevance")
 	}
+	if page == 1 && !flt.ranked() && flt.Q == "" {
+		if err := s.addRanked(d, flt, now); err != nil {
+			return err
+		}
+	}
 	start := min((page-1)*size, len(items))
 	end := min(start+size, len(items))
 	for i := range items[start:end] {
@@ -299,6 +304,45 @@ func (s *server) homeStory(d *homePage, it *store.Item, now time.Time) homeStory
 		st.Tags = append(st.Tags, homeTagLink{Title: s.tagTitleIn(d.L, slug), Page: withHL("./?tag="+url.QueryEscape(slug), d.hl)})
 	}
 	return st
+}
+
+// homeRanked is how many top and developing stories the first page shows.
+const homeRanked = 5
+
+// addRanked puts on d the filter's top stories of the last 24 hours that
+// more than one outlet carried, and its developing stories.
+func (s *server) addRanked(d *homePage, flt filter, now time.Time) error {
+	q := flt.query(s.opts.Developing)
+	q.Top, q.Limit = true, homeRanked
+	top, err := s.db.Items(q)
+	if err != nil {
+		return fmt.Errorf("read top stories: %w", err)
+	}
+	for i := range top {
+		if len(top[i].Outlets()) > 1 {
+			d.Top = append(d.Top, s.homeStory(d, &top[i], now))
+		}
+	}
+	q = flt.query(s.opts.Developing)
+	q.Developing, q.Limit = &s.opts.Developing, homeRanked
+	developing, err := s.db.Items(q)
+	if err != nil {
+		return fmt.Errorf("read developing stories: %w", err)
+	}
+	for i := range developing {
+		d.Developing = append(d.Developing, s.homeStory(d, &developing[i], now))
+	}
+	ranked := func(param string) string {
+		f := flt
+		if param == "top" {
+			f.Sort = "top"
+		} else {
+			f.Developing = true
+		}
+		return "./" + readableQuery(f)
+	}
+	d.TopLink, d.DevelopingLink = ranked("top"), ranked("developing")
+	return nil
 }
 
 // readableQuery returns "?" and flt's canonical query in the order a person

@@ -23,6 +23,11 @@ type homePage struct {
 	Feeds feedLinks // of the current filter
 	Form  homeForm
 
+	Top            []homeStory // the day's stories most outlets carried, on the first page
+	Developing     []homeStory // the stories still growing, likewise
+	TopLink        string      // the page of all top stories
+	DevelopingLink string
+
 	Stories     []homeStory
 	Page        int
 	Newer       string // link to the newer page; empty on the first

@@ -98,3 +98,37 @@ func TestBadRanking(t *testing.T) {
 		t.Errorf("sort=relevance: %+v", items)
 	}
 }
+
+// TestHomeRanked: the first page shows the day's stories that more than
+// one outlet carried, and the developing ones, each linking to its page,
+// and links to all of them.
+func TestHomeRanked(t *testing.T) {
+	f := newFixture(t)
+	f.srv.opts.Developing = store.Developing{Outlets: 2, Within: 6 * time.Hour}
+	now := f.clock.Now()
+	for _, src := range []string{"libya-herald", "alwasat"} {
+		mustIngest(t, f.db, src, []store.Item{{GUID: src + "-port", Link: "https://herald.example/port-today", Title: "Tripoli port reopens to tankers", Published: now}}, store.SourceState{Status: 200})
+	}
+	f.clock.Advance(time.Minute)
+	doc := f.getPage(t, "/", http.StatusOK)
+	for _, id := range []string{"top", "developing"} {
+		sec := findAll(doc, elems("div", "id", id))
+		if len(sec) != 1 {
+			t.Fatalf("no #%s on the page", id)
+		}
+		if got := text(findAll(sec[0], elems("li"))[0]); !strings.HasPrefix(got, "Tripoli port reopens to tankers 2 outlets in all") {
+			t.Errorf("#%s: %q", id, got)
+		}
+	}
+	if got := attrOf(t, findAll(doc, elems("div", "id", "top"))[0], elems("a", "href", "./?sort=top"), "href"); got != "./?sort=top" {
+		t.Errorf("top link %q", got)
+	}
+	// The page of top stories says so, and shows no second list of them.
+	top := f.getPage(t, "/?sort=top", http.StatusOK)
+	if got := text(findAll(top, elems("h2", "id", "stories-h"))[0]); got != "Libya news: most carried in the last 24h" {
+		t.Errorf("sort=top heading %q", got)
+	}
+	if len(findAll(top, elems("div", "id", "top"))) != 0 {
+		t.Error("the top stories' page repeats them above")
+	}
+}

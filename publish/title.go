@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/libyawire/libyawire/internal/i18n"
+	"github.com/libyawire/libyawire/store"
 )
 
 // describe returns the feed's title and description, both naming the
@@ -52,6 +53,15 @@ func (s *server) describe(flt filter, sources map[string]sourceInfo) (title, des
 	}
 	if !flt.Since.IsZero() {
 		long = append(long, loc.T("feed.since", flt.Since.Format(time.RFC3339)))
+	}
+	if flt.Sort == "top" {
+		top := loc.T("feed.top", formatWindow(cmp.Or(flt.Window, store.DefaultWindow)))
+		short = append(short, top)
+		long = append(long, top)
+	}
+	if flt.Developing {
+		short = append(short, loc.T("feed.developing"))
+		long = append(long, loc.T("feed.developing"))
 	}
 
 	title, desc = s.siteTitle(loc)
