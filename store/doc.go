@@ -51,6 +51,10 @@
 //	langs/<lang>            time key -> empty: the stories in a language, by its tag
 //	                        lower-cased (a story whose language is no tag of at most 35
 //	                        letters, digits, '-' and '_' is in none)
+//	trends/<slug>           4-byte UTC day number (days since 1970-01-01) -> 8-byte count of the
+//	                        stories with the tag published that day; trends/* counts every
+//	                        story. Moved with the tag and time index entries, in the same
+//	                        transaction; Verify recounts them
 //	counts                  "t/<slug>", "s/<name>" or "l/<lang>" -> 8-byte count of the keys
 //	                        in the matching index bucket; "n/stories" -> the number of stories
 //	links                   link key -> id: one story per canonical link, across sources
@@ -78,7 +82,7 @@
 //	         and the copies that carry them take the new item key.
 //	2 -> 3   every time index entry is given when each outlet joined its story (a
 //	         copy stored before version 3 joined, as far as the store knows, when
-//	         the story was first seen).
+//	         the story was first seen), and trends/ is counted from the indexes.
 //
 // # Queries
 //

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -248,5 +249,12 @@ func TestMigrateOutlets(t *testing.T) {
 	}
 	if o := got[0].Outlets(); len(o) != 3 || !o[0].At.Equal(got[0].FirstSeen) {
 		t.Errorf("outlets after the migration: %+v", o)
+	}
+	// A counter off by one is found.
+	db.bolt.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketTrends).Bucket([]byte(allStories)).Put(dayKey(dayOf(timeKey(now, 1))), binary.BigEndian.AppendUint64(nil, 2))
+	})
+	if err := db.Verify(); err == nil || !strings.Contains(err.Error(), "trends/*: 2 stories on 2026-11-20, the indexes hold 1") {
+		t.Errorf("Verify of a wrong counter: %v", err)
 	}
 }

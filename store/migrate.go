@@ -30,6 +30,9 @@ func migrate(tx *bolt.Tx) error {
 		if err := indexOutlets(tx); err != nil {
 			return fmt.Errorf("migrate to version 3: %w", err)
 		}
+		if err := countTrends(tx); err != nil {
+			return fmt.Errorf("migrate to version 3: %w", err)
+		}
 		return meta.Put([]byte("version"), []byte(schemaVersion))
 	default:
 		return fmt.Errorf("database version %q, this libyawire reads version %s and older: use a newer libyawire", v, schemaVersion)

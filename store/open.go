@@ -198,6 +198,11 @@ func (db *DB) init() error {
 				return err
 			}
 		}
+		// Not in allBuckets: a file from before version 3 has none, and
+		// its damage check must not say so.
+		if _, err := tx.CreateBucketIfNotExists(bucketTrends); err != nil {
+			return err
+		}
 		meta := tx.Bucket(bucketMeta)
 		if meta.Get([]byte("version")) == nil {
 			var b [8]byte

@@ -69,6 +69,9 @@ func (w *writer) save(it *Item, old *summary) error {
 		if err := w.count(countStories, 1); err != nil {
 			return err
 		}
+		if err := w.trend(allStories, key, 1); err != nil {
+			return err
+		}
 	} else {
 		oldTags, oldSources, oldLang = old.Tags, old.Sources, old.Lang
 	}
@@ -88,6 +91,9 @@ func (w *writer) unindex(s *summary, id uint64) error {
 		return err
 	}
 	if err := w.count(countStories, -1); err != nil {
+		return err
+	}
+	if err := w.trend(allStories, key, -1); err != nil {
 		return err
 	}
 	if err := w.reindex(bucketTags, "t/", key, s.Tags, nil); err != nil {
@@ -126,19 +132,29 @@ func (w *writer) index(parent []byte, prefix, name string, key []byte, add bool)
 	if err != nil {
 		return err
 	}
+	delta := int64(1)
 	if add {
+		if b.Get(key) != nil {
+			return nil // there already: counted
+		}
 		if err := b.Put(key, nil); err != nil {
 			return err
 		}
-		return w.count([]byte(prefix+name), 1)
+	} else {
+		if b.Get(key) == nil {
+			return nil
+		}
+		if err := b.Delete(key); err != nil {
+			return err
+		}
+		delta = -1
 	}
-	if b.Get(key) == nil {
-		return nil
+	if string(parent) == string(bucketTags) {
+		if err := w.trend(name, key, delta); err != nil {
+			return err
+		}
 	}
-	if err := b.Delete(key); err != nil {
-		return err
-	}
-	return w.count([]byte(prefix+name), -1)
+	return w.count([]byte(prefix+name), delta)
 }
 
 // countStories is the counts key of the number of stories.

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -58,6 +59,7 @@ func verify(tx *bolt.Tx) []string {
 	v.checkStories()
 	v.checkSummaries()
 	v.checkIndexes()
+	v.checkTrends()
 	v.checkCounts()
 	v.checkGone()
 	v.checkKeys()
@@ -287,4 +289,50 @@ func problemsError(problems []string) error {
 		problems = problems[:maxProblems]
 	}
 	return fmt.Errorf("verify: %d inconsistencies:\n%s%s", len(problems), strings.Join(problems, "\n"), more)
+}
+
+// checkTrends recounts the stories per tag and day from what the stories
+// put in the time and tag indexes, and reports each counter that differs.
+func (v *verifier) checkTrends() {
+	want := map[string]map[uint32]int64{}
+	tally := func(name string, keys map[string]bool) {
+		for k := range keys {
+			if want[name] == nil {
+				want[name] = map[uint32]int64{}
+			}
+			want[name][dayOf([]byte(k))]++
+		}
+	}
+	tally(allStories, v.timeIndex)
+	for name, keys := range v.tags {
+		tally(name, keys)
+	}
+	trends := v.tx.Bucket(bucketTrends)
+	if trends == nil {
+		v.report("the trends bucket is missing")
+		return
+	}
+	trends.ForEach(func(name, _ []byte) error {
+		b := trends.Bucket(name)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, val []byte) error {
+			if len(k) != 4 || len(val) != 8 {
+				v.report("trends/%s: a counter of %d and %d bytes", name, len(k), len(val))
+				return nil
+			}
+			day, n := binary.BigEndian.Uint32(k), int64(binary.BigEndian.Uint64(val))
+			if w := want[string(name)][day]; w != n {
+				v.report("trends/%s: %d stories on %s, the indexes hold %d", name, n, time.Unix(int64(day)*86400, 0).UTC().Format(time.DateOnly), w)
+			}
+			delete(want[string(name)], day)
+			return nil
+		})
+	})
+	for name, days := range want {
+		for day, n := range days {
+			v.report("trends/%s: no counter for %s, the indexes hold %d stories", name, time.Unix(int64(day)*86400, 0).UTC().Format(time.DateOnly), n)
+		}
+	}
 }

@@ -1,0 +1,137 @@
+package store
+
+import (
+	"encoding/binary"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Trends: how many stories each tag has per UTC day, by published time,
+// kept as counters in trends/<slug> (and trends/* for all stories): the
+// key is the day's number since 1970-01-01 (4 bytes), the value the
+// count (8 bytes). The writes that move a story's tag or time index
+// entries move its counters in the same transaction, so they are exact;
+// Verify recounts them.
+
+var bucketTrends = []byte("trends")
+
+// allStories is the trends bucket of every story, tagged or not; no slug
+// can be "*".
+const allStories = "*"
+
+// dayOf returns the UTC day number of a time key's published time.
+func dayOf(key []byte) uint32 {
+	return uint32(binary.BigEndian.Uint64(key[:8]) / uint64(24*time.Hour))
+}
+
+func dayKey(day uint32) []byte { return binary.BigEndian.AppendUint32(nil, day) }
+
+// trend adds delta to the count of name's stories on the day of key.
+func (w *writer) trend(name string, key []byte, delta int64) error {
+	b, err := w.tx.Bucket(bucketTrends).CreateBucketIfNotExists([]byte(name))
+	if err != nil {
+		return err
+	}
+	return addCount(b, dayKey(dayOf(key)), delta)
+}
+
+// addCount adds delta to the 8-byte count under k in b, deleting it at 0.
+func addCount(b *bolt.Bucket, k []byte, delta int64) error {
+	var n int64
+	if v := b.Get(k); len(v) == 8 {
+		n = int64(binary.BigEndian.Uint64(v))
+	}
+	n += delta
+	if n <= 0 {
+		return b.Delete(k)
+	}
+	return b.Put(k, binary.BigEndian.AppendUint64(nil, uint64(n)))
+}
+
+// DayCount is how many stories were published on one UTC day.
+type DayCount struct {
+	Date    time.Time // midnight UTC
+	Stories int
+}
+
+// Trend returns, for each of the days UTC days that end with the day of
+// now, oldest first, how many stories tag has (every story when tag is
+// ""), published that day.
+func (db *DB) Trend(tag string, days int, now time.Time) ([]DayCount, error) {
+	last := uint32(now.UTC().Unix() / int64(24*time.Hour/time.Second))
+	first := last - uint32(days) + 1
+	out := make([]DayCount, days)
+	for i := range out {
+		out[i].Date = time.Unix(int64(first+uint32(i))*86400, 0).UTC()
+	}
+	name := tag
+	if name == "" {
+		name = allStories
+	}
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketTrends).Bucket([]byte(name))
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		for k, v := c.Seek(dayKey(first)); k != nil; k, v = c.Next() {
+			day := binary.BigEndian.Uint32(k)
+			if day > last {
+				break
+			}
+			if len(v) == 8 {
+				out[day-first].Stories = int(binary.BigEndian.Uint64(v))
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// countTrends builds every counter from the tag and time indexes
+// (version 3).
+func countTrends(tx *bolt.Tx) error {
+	if err := tx.DeleteBucket(bucketTrends); err != nil && err != bolt.ErrBucketNotFound {
+		return err
+	}
+	trends, err := tx.CreateBucket(bucketTrends)
+	if err != nil {
+		return err
+	}
+	counts := map[string]map[uint32]int64{}
+	tally := func(name string) func(k, _ []byte) error {
+		return func(k, _ []byte) error {
+			if counts[name] == nil {
+				counts[name] = map[uint32]int64{}
+			}
+			counts[name][dayOf(k)]++
+			return nil
+		}
+	}
+	if err := tx.Bucket(bucketTime).ForEach(tally(allStories)); err != nil {
+		return err
+	}
+	tags := tx.Bucket(bucketTags)
+	err = tags.ForEach(func(name, _ []byte) error {
+		if b := tags.Bucket(name); b != nil {
+			return b.ForEach(tally(string(name)))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for name, days := range counts {
+		b, err := trends.CreateBucket([]byte(name))
+		if err != nil {
+			return err
+		}
+		for day, n := range days {
+			if err := b.Put(dayKey(day), binary.BigEndian.AppendUint64(nil, uint64(n))); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
