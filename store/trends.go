@@ -1,7 +1,10 @@
 package store
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/binary"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -134,4 +137,83 @@ func countTrends(tx *bolt.Tx) error {
 		}
 	}
 	return nil
+}
+
+// Trends returns Trend for each of tags, in one read.
+func (db *DB) Trends(tags []string, days int, now time.Time) (map[string][]int, error) {
+	last := uint32(now.UTC().Unix() / 86400)
+	first := last - uint32(days) + 1
+	out := make(map[string][]int, len(tags))
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		trends := tx.Bucket(bucketTrends)
+		for _, tag := range tags {
+			counts := make([]int, days)
+			out[tag] = counts
+			b := trends.Bucket([]byte(tag))
+			if b == nil {
+				continue
+			}
+			c := b.Cursor()
+			for k, v := c.Seek(dayKey(first)); k != nil && binary.BigEndian.Uint32(k) <= last; k, v = c.Next() {
+				if len(v) == 8 {
+					counts[binary.BigEndian.Uint32(k)-first] = int(binary.BigEndian.Uint64(v))
+				}
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// RisingTag is a tag whose coverage is rising.
+type RisingTag struct {
+	Slug      string
+	Last24h   int     // stories published in the last 24 hours
+	DailyMean float64 // stories a day over the 30 days before those 24 hours
+	Ratio     float64 // Last24h over DailyMean (at least one story in the 30 days)
+}
+
+// Rising returns the tags whose last 24 hours before now hold at least
+// minStories stories and at least minRatio times their mean day of the 30
+// UTC days before today's, highest ratio first. A tag with no story in
+// those 30 days counts as one, so that the ratio stays a number. It walks
+// only the last 24 hours of each tag's index, and reads the month from
+// the counters.
+func (db *DB) Rising(now time.Time, minStories int, minRatio float64) ([]RisingTag, error) {
+	since := timeKey(now.Add(-24*time.Hour), 0)
+	today := uint32(now.UTC().Unix() / 86400)
+	var out []RisingTag
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		tags, trends := tx.Bucket(bucketTags), tx.Bucket(bucketTrends)
+		return tags.ForEach(func(name, _ []byte) error {
+			b := tags.Bucket(name)
+			if b == nil {
+				return nil
+			}
+			recent := 0
+			c := b.Cursor()
+			for k, _ := c.Last(); k != nil && bytes.Compare(k, since) >= 0; k, _ = c.Prev() {
+				recent++
+			}
+			if recent < minStories {
+				return nil
+			}
+			month := 0
+			if t := trends.Bucket(name); t != nil {
+				tc := t.Cursor()
+				for k, v := tc.Seek(dayKey(today - 30)); k != nil && binary.BigEndian.Uint32(k) < today; k, v = tc.Next() {
+					if len(v) == 8 {
+						month += int(binary.BigEndian.Uint64(v))
+					}
+				}
+			}
+			ratio := float64(recent) / (float64(max(month, 1)) / 30)
+			if ratio >= minRatio {
+				out = append(out, RisingTag{Slug: string(name), Last24h: recent, DailyMean: float64(month) / 30, Ratio: ratio})
+			}
+			return nil
+		})
+	})
+	slices.SortStableFunc(out, func(a, b RisingTag) int { return cmp.Compare(b.Ratio, a.Ratio) })
+	return out, err
 }

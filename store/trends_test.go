@@ -78,3 +78,37 @@ func TestTrends(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRising: a tag with many stories in the last day against a quiet
+// month rises; one as busy as ever, or with too few stories, does not.
+func TestRising(t *testing.T) {
+	c := &clock{time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)}
+	db, _ := mustOpen(t, c)
+	n := 0
+	add := func(published time.Time, tags ...string) {
+		n++
+		it := report("herald", "https://news.example/"+strconv.Itoa(n), "Story "+strconv.Itoa(n), published)
+		it.Tags = tags
+		ingest(t, db, "herald", it)
+	}
+	now := c.Now()
+	for d := 1; d <= 30; d++ { // a month of two oil stories a day, one sirte story in all
+		add(now.AddDate(0, 0, -d), "oil")
+		add(now.AddDate(0, 0, -d).Add(time.Hour), "oil")
+	}
+	add(now.AddDate(0, 0, -10), "sirte")
+	for i := range 6 { // the last day: six on sirte, two on oil, two on derna
+		add(now.Add(-time.Duration(i+1)*time.Hour), "sirte")
+	}
+	add(now.Add(-time.Hour), "oil")
+	add(now.Add(-2*time.Hour), "oil")
+	add(now.Add(-time.Hour), "derna")
+	add(now.Add(-2*time.Hour), "derna")
+	got, err := db.Rising(now, 3, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Slug != "sirte" || got[0].Last24h != 6 || got[0].Ratio != 180 {
+		t.Errorf("rising: %+v, want sirte alone, 6 stories, ratio 180", got)
+	}
+}
