@@ -48,9 +48,23 @@ func (s *server) addTags(d *homePage, page int) error {
 			AtomURL: withHL(s.base+"/"+path+".atom", d.hl),
 		}
 	}
+	slugs := make([]string, len(tags))
+	for i, t := range tags {
+		slugs[i] = t.Slug
+	}
+	trends, err := s.db.Trends(slugs, sparkDays, s.opts.Now())
+	if err != nil {
+		return fmt.Errorf("read trends: %w", err)
+	}
+	for i := range tags {
+		tags[i].Spark = sparkline(d.L, tags[i].Title, trends[tags[i].Slug])
+	}
 	d.Tags = tags
 	return nil
 }
+
+// sparkDays is how many days a tag's sparkline on the page shows.
+const sparkDays = 30
 
 // tagPageLink is the relative link to the nth page of tags, beside the
 // first page of the filter in query.

@@ -3,6 +3,7 @@ package publish
 import (
 	"bytes"
 	"fmt"
+	"html/template"
 
 	"github.com/libyawire/libyawire/internal/i18n"
 )
@@ -95,7 +96,8 @@ type homeTag struct {
 	Page        string // this page filtered by the tag
 	RSS, Atom   string // relative feed links
 	JSON        string
-	AtomURL     string // absolute, to copy
+	AtomURL     string        // absolute, to copy
+	Spark       template.HTML // its stories per day over 30 days, as an inline SVG
 }
 
 type homeSource struct {

@@ -15,6 +15,8 @@ func (s *server) routes() http.Handler {
 	mux.Handle("GET /api/tags", handleTags(s))
 	mux.Handle("GET /api/stories/{id}", handleStory(s))
 	mux.Handle("GET /stories/{id}", handleStoryPage(s))
+	mux.Handle("GET /api/trends", handleTrends(s))
+	mux.Handle("GET /api/rising", handleRising(s))
 	mux.Handle("GET /sources.opml", handleOPML(s))
 	mux.Handle("GET /healthz", handleHealthz(s))
 	mux.Handle("GET /metrics", handleMetrics(s))
