@@ -164,6 +164,18 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A tag's page draws its last 90 days, a bar a day.
+	if err := chromedp.Do(ctx, chromedp.Navigate(d.base+"/tags/libya"), chromedp.WaitVisible(chromedp.CSS("svg.chart"))); err != nil {
+		t.Fatalf("open /tags/libya: %v", err)
+	}
+	if got := browse(ctx, t, chromedp.Evaluate[string](`document.querySelectorAll("svg.chart rect.bar").length + " " + (document.querySelector("svg.chart").getBoundingClientRect().width > 200)`)); got != "90 true" {
+		t.Errorf("the chart has %q bars (and a width over 200px), want 90 true", got)
+	}
+	png = browse(ctx, t, chromedp.FullScreenshot(100))
+	if err := os.WriteFile(filepath.Join(dir, "tag-desktop.png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
 	arabicForm(ctx, t, d.base)
 }
 

@@ -42,7 +42,11 @@ func handleTagFeed(s *server) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		file := r.PathValue("file")
 		i := strings.LastIndexByte(file, '.')
-		if i <= 0 {
+		if i < 0 {
+			s.serveTagPage(w, r, file)
+			return
+		}
+		if i == 0 {
 			http.NotFound(w, r)
 			return
 		}

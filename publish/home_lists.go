@@ -46,6 +46,7 @@ func (s *server) addTags(d *homePage, page int) error {
 			Atom:    withHL(path+".atom", d.hl),
 			JSON:    withHL(path+".json", d.hl),
 			AtomURL: withHL(s.base+"/"+path+".atom", d.hl),
+			TagPage: withHL(path, d.hl),
 		}
 	}
 	slugs := make([]string, len(tags))

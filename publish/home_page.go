@@ -98,6 +98,7 @@ type homeTag struct {
 	JSON        string
 	AtomURL     string        // absolute, to copy
 	Spark       template.HTML // its stories per day over 30 days, as an inline SVG
+	TagPage     string        // the tag's own page
 }
 
 type homeSource struct {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/binary"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"time"
 
@@ -216,4 +218,57 @@ func (db *DB) Rising(now time.Time, minStories int, minRatio float64) ([]RisingT
 	})
 	slices.SortStableFunc(out, func(a, b RisingTag) int { return cmp.Compare(b.Ratio, a.Ratio) })
 	return out, err
+}
+
+// NameCount is a tag or source and how many of the stories looked at
+// carry it.
+type NameCount struct {
+	Name  string
+	Count int
+}
+
+// TagProfile looks at the newest most stories with tag published since
+// since and returns the other tags they carry and the sources that carried
+// them, each most stories first (then by name), and how many stories it
+// looked at.
+func (db *DB) TagProfile(tag string, since time.Time, most int) (related, sources []NameCount, looked int, err error) {
+	tags, srcs := map[string]int{}, map[string]int{}
+	err = db.bolt.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketTags).Bucket([]byte(tag))
+		if b == nil {
+			return nil
+		}
+		from := timeKey(since, 0)
+		summaries := tx.Bucket(bucketSummaries)
+		c := b.Cursor()
+		for k, _ := c.Last(); k != nil && looked < most && bytes.Compare(k, from) >= 0; k, _ = c.Prev() {
+			var s summary
+			if err := json.Unmarshal(summaries.Get(k[8:16]), &s); err != nil {
+				return fmt.Errorf("summary of story %d: %w", idOf(k[8:16]), err)
+			}
+			looked++
+			for _, t := range s.Tags {
+				if t != tag {
+					tags[t]++
+				}
+			}
+			for _, src := range s.Sources {
+				srcs[src]++
+			}
+		}
+		return nil
+	})
+	return ranking(tags), ranking(srcs), looked, err
+}
+
+// ranking sorts counts, most first, then by name.
+func ranking(counts map[string]int) []NameCount {
+	out := make([]NameCount, 0, len(counts))
+	for name, n := range counts {
+		out = append(out, NameCount{name, n})
+	}
+	slices.SortFunc(out, func(a, b NameCount) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Name, b.Name))
+	})
+	return out
 }

@@ -112,3 +112,27 @@ func TestRising(t *testing.T) {
 		t.Errorf("rising: %+v, want sirte alone, 6 stories, ratio 180", got)
 	}
 }
+
+func TestTagProfile(t *testing.T) {
+	c := &clock{time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)}
+	db, _ := mustOpen(t, c)
+	for i, tags := range [][]string{{"sirte", "oil"}, {"sirte", "oil", "libya"}, {"sirte", "libya"}, {"sirte", "oil"}, {"oil"}} {
+		src := []string{"herald", "wire", "herald", "observer", "wire"}[i]
+		it := report(src, "https://news.example/p"+strconv.Itoa(i), "Story", c.Now().Add(-time.Duration(i)*time.Hour))
+		it.Tags = tags
+		ingest(t, db, src, it)
+	}
+	related, sources, looked, err := db.TagProfile("sirte", c.Now().Add(-48*time.Hour), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []store.NameCount{{"oil", 3}, {"libya", 2}}; !slices.Equal(related, want) || looked != 4 {
+		t.Errorf("related %v (looked at %d), want %v of 4", related, looked, want)
+	}
+	if want := []store.NameCount{{"herald", 2}, {"observer", 1}, {"wire", 1}}; !slices.Equal(sources, want) {
+		t.Errorf("sources %v, want %v", sources, want)
+	}
+	if _, _, looked, _ := db.TagProfile("sirte", c.Now().Add(-48*time.Hour), 2); looked != 2 {
+		t.Errorf("looked at %d, want the newest 2", looked)
+	}
+}

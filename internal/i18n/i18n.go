@@ -259,6 +259,11 @@ func (l *Locale) Date(t time.Time) string {
 	return l.T("date", t.Day(), l.months[t.Month()-1], strconv.Itoa(t.Year()))
 }
 
+// DayMonth writes t's day and month in l's words: "2 January", "2 يناير".
+func (l *Locale) DayMonth(t time.Time) string {
+	return l.T("date.day_month", t.Day(), l.months[t.Month()-1])
+}
+
 // Ago says how long before now t was: "just now", "5 minutes ago",
 // "yesterday", "3 days ago", and beyond a month the date.
 func (l *Locale) Ago(t, now time.Time) string {
