@@ -143,6 +143,7 @@ type Outcome struct {
 	Items       int       // entries in the feed
 	New         int
 	Updated     int
+	Merged      int // copies that joined a story another source stored: its outlets grew
 	Dropped     int // turned away by keep or drop
 	Old         int // older than MaxAge
 	Took        time.Duration
@@ -184,7 +185,7 @@ func (f *Fetcher) Fetch(ctx context.Context, src Source) (Outcome, error) {
 		st.Dropped += dropped
 		var res store.Result
 		res, err = f.db.Ingest(src.Name, kept, succeeded(st, start))
-		out.New, out.Updated = res.New, res.Updated
+		out.New, out.Updated, out.Merged = res.New, res.Updated, res.Merged
 	}
 	out.Took = f.now().Sub(start)
 	if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) {

@@ -223,6 +223,15 @@ func (s *server) homeData(gen uint64, now time.Time, flt filter, tagPage int, lo
 	if err = s.addTags(d, tagPage); err != nil {
 		return nil, err
 	}
+	if tagPage == 1 {
+		rising, err := s.db.Rising(now, risingStories, risingRatio)
+		if err != nil {
+			return nil, fmt.Errorf("read rising tags: %w", err)
+		}
+		for _, r := range rising[:min(len(rising), homeRising)] {
+			d.Rising = append(d.Rising, homeRisingTag{Title: s.tagTitleIn(loc, r.Slug), Page: withHL("tags/"+url.PathEscape(r.Slug), d.hl), Last24h: r.Last24h})
+		}
+	}
 	if d.Sources, err = s.homeSources(loc, now, local); err != nil {
 		return nil, err
 	}
@@ -306,8 +315,12 @@ func (s *server) homeStory(d *homePage, it *store.Item, now time.Time) homeStory
 	return st
 }
 
-// homeRanked is how many top and developing stories the first page shows.
-const homeRanked = 5
+// homeRanked is how many top and developing stories the first page
+// shows, and homeRising how many rising tags.
+const (
+	homeRanked = 5
+	homeRising = 8
+)
 
 // addRanked puts on d the filter's top stories of the last 24 hours that
 // more than one outlet carried, and its developing stories.

@@ -36,10 +36,11 @@ type homePage struct {
 	Truncated   bool   // older stories exist beyond what the pages reach
 	SearchScope int    // how many stories q looks through
 
-	Tags      []homeTag // one page of them
-	TagsPrev  string    // link to the previous page of tags; empty on the first
-	TagsNext  string    // link to the next page of tags; empty on the last
-	TagsTotal int       // how many tags there are in all
+	Rising    []homeRisingTag // the tags whose coverage is rising (api/rising), on the first page of tags
+	Tags      []homeTag       // one page of them
+	TagsPrev  string          // link to the previous page of tags; empty on the first
+	TagsNext  string          // link to the next page of tags; empty on the last
+	TagsTotal int             // how many tags there are in all
 	Sources   []homeSource
 	Version   string
 
@@ -89,6 +90,11 @@ type homeStory struct {
 type outletLink struct{ Title, Link string }
 
 type homeTagLink struct{ Title, Page string }
+
+type homeRisingTag struct {
+	Title, Page string
+	Last24h     int
+}
 
 type homeTag struct {
 	Slug, Title string

@@ -59,6 +59,11 @@ func TestAPIRising(t *testing.T) {
 	if len(got.Tags) == 0 || got.Tags[0].Slug != "zuwara" || got.Tags[0].Last24h != 4 || got.Tags[0].Ratio != 120 {
 		t.Errorf("rising: %+v", got.Tags)
 	}
+	// The page names it among the tags suddenly in the news.
+	doc := f.getPage(t, "/", http.StatusOK)
+	if r := findAll(doc, elems("div", "id", "rising")); len(r) != 1 || !strings.Contains(text(r[0]), "zuwara 4 stories in 24 hours") {
+		t.Errorf("the page's rising tags: %d", len(r))
+	}
 }
 
 // TestSparkline compares the sparkline of a made-up month with

@@ -25,9 +25,9 @@ type Pinger struct {
 	dirty    chan struct{} // holds a token while a ping is due
 }
 
-// mergedFeeds are the merged feeds' URLs under base, bare and with each
-// interface language's hl: their self links, which subscribers name as
-// topics.
+// mergedFeeds are the merged feeds' URLs under base, bare, with each
+// interface language's hl, and ranked (sort=top, developing=1): their self
+// links, which subscribers name as topics.
 func mergedFeeds(base string) []string {
 	var topics []string
 	for _, f := range []string{"/feed.atom", "/feed.rss", "/feed.json"} {
@@ -35,6 +35,7 @@ func mergedFeeds(base string) []string {
 		for _, loc := range i18n.Locales() {
 			topics = append(topics, base+f+"?hl="+loc.Code) // as the page's links give them
 		}
+		topics = append(topics, base+f+"?sort=top", base+f+"?developing=1")
 	}
 	return topics
 }

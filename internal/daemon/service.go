@@ -184,7 +184,7 @@ func Run(ctx context.Context, cfg *config.Config, getenv func(string) string, in
 func (s *service) fetch(ctx context.Context, src fetch.Source) (fetch.Outcome, error) {
 	out, err := s.fetcher.Load().Fetch(ctx, src)
 	countFetch(s.metrics, src, out, err)
-	if out.New+out.Updated > 0 {
+	if out.New+out.Updated+out.Merged > 0 { // a joined copy moves sort=top and developing feeds
 		s.mu.Lock()
 		p := s.pinger
 		s.mu.Unlock()
