@@ -180,3 +180,28 @@ func BenchmarkTop(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTrend reads a year of one tag's and of every story's counters
+// (/api/trends?days=365) from a database of 200,000 stories opened afresh.
+func BenchmarkTrend(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "top.db")
+	buildTop(b, path)
+	for _, tag := range []string{"sirte", ""} {
+		b.Run("days=365,tag="+tag, func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				db, err := store.Open(path, &store.Options{Now: func() time.Time { return t0 }, NoSync: true})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				if _, err := db.Trend(tag, 365, t0); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				db.Close()
+				b.StartTimer()
+			}
+		})
+	}
+}

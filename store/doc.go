@@ -51,10 +51,10 @@
 //	langs/<lang>            time key -> empty: the stories in a language, by its tag
 //	                        lower-cased (a story whose language is no tag of at most 35
 //	                        letters, digits, '-' and '_' is in none)
-//	trends/<slug>           4-byte UTC day number (days since 1970-01-01) -> 8-byte count of the
-//	                        stories with the tag published that day; trends/* counts every
-//	                        story. Moved with the tag and time index entries, in the same
-//	                        transaction; Verify recounts them
+//	trends                  slug, 0, 4-byte UTC day number (days since 1970-01-01) -> 8-byte
+//	                        count of the stories with the tag published that day; the slug
+//	                        "*" counts every story. Moved with the tag and time index entries,
+//	                        in the same transaction; Verify recounts them
 //	counts                  "t/<slug>", "s/<name>" or "l/<lang>" -> 8-byte count of the keys
 //	                        in the matching index bucket; "n/stories" -> the number of stories
 //	links                   link key -> id: one story per canonical link, across sources

@@ -148,6 +148,9 @@ func (db *DB) ingest(b batch) (Result, error) {
 				return fmt.Errorf("item %q: %w", b.items[i].Title, err)
 			}
 		}
+		if err := w.flushTrends(); err != nil {
+			return err
+		}
 		if res.changed() {
 			if err := markChanged(tx, b.now); err != nil {
 				return err

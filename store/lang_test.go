@@ -252,7 +252,7 @@ func TestMigrateOutlets(t *testing.T) {
 	}
 	// A counter off by one is found.
 	db.bolt.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketTrends).Bucket([]byte(allStories)).Put(dayKey(dayOf(timeKey(now, 1))), binary.BigEndian.AppendUint64(nil, 2))
+		return tx.Bucket(bucketTrends).Put(counterKey(allStories, dayOf(timeKey(now, 1))), binary.BigEndian.AppendUint64(nil, 2))
 	})
 	if err := db.Verify(); err == nil || !strings.Contains(err.Error(), "trends/*: 2 stories on 2026-11-20, the indexes hold 1") {
 		t.Errorf("Verify of a wrong counter: %v", err)

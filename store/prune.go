@@ -105,6 +105,9 @@ func (db *DB) inBatches(ctx context.Context, step batchStep) (total int, err err
 			if n, done, err = step(w); err != nil {
 				return err
 			}
+			if err := w.flushTrends(); err != nil {
+				return err
+			}
 			if changed = w.changed; changed {
 				return markChanged(tx, now)
 			}

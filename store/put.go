@@ -20,6 +20,7 @@ type writer struct {
 	tx        *bolt.Tx
 	source    string
 	now       time.Time
+	trends    map[trendKey]int64 // counter deltas not yet written (flushTrends)
 	stories   *bolt.Bucket
 	summaries *bolt.Bucket
 	links     *bolt.Bucket

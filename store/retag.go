@@ -135,6 +135,11 @@ func (db *DB) Retag(ctx context.Context, version string, batch int, fn RetagFunc
 // many changed, the id to go on from, and whether no stories are left.
 func retagBatch(tx *bolt.Tx, next uint64, batch int, now time.Time, fn RetagFunc) (changed int, after uint64, done bool, err error) {
 	w := newWriter(tx, "", now)
+	defer func() {
+		if err == nil {
+			err = w.flushTrends()
+		}
+	}()
 	c := w.stories.Cursor()
 	k, v := c.Seek(idKey(next))
 	for i := 0; i < batch; i++ {

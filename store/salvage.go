@@ -148,7 +148,7 @@ func (s *salvager) flush() error {
 				return err
 			}
 		}
-		return nil
+		return w.flushTrends()
 	})
 	s.batch = s.batch[:0]
 	return err

@@ -13,11 +13,12 @@ import (
 )
 
 // Trends: how many stories each tag has per UTC day, by published time,
-// kept as counters in trends/<slug> (and trends/* for all stories): the
-// key is the day's number since 1970-01-01 (4 bytes), the value the
-// count (8 bytes). The writes that move a story's tag or time index
-// entries move its counters in the same transaction, so they are exact;
-// Verify recounts them.
+// kept as counters in one bucket, trends: the key is the tag's slug (or
+// "*" for every story), a zero byte and the day's number since 1970-01-01
+// (4 bytes), the value the count (8 bytes); one bucket, so that a
+// transaction's counters are a run of neighbouring keys. The writes that
+// move a story's tag or time index entries move its counters in the same
+// transaction, so they are exact; Verify recounts them.
 
 var bucketTrends = []byte("trends")
 
@@ -30,15 +31,81 @@ func dayOf(key []byte) uint32 {
 	return uint32(binary.BigEndian.Uint64(key[:8]) / uint64(24*time.Hour))
 }
 
-func dayKey(day uint32) []byte { return binary.BigEndian.AppendUint32(nil, day) }
+// counterKey is the trends key of name's count on day.
+func counterKey(name string, day uint32) []byte {
+	k := make([]byte, 0, len(name)+5)
+	k = append(append(k, name...), 0)
+	return binary.BigEndian.AppendUint32(k, day)
+}
 
-// trend adds delta to the count of name's stories on the day of key.
-func (w *writer) trend(name string, key []byte, delta int64) error {
-	b, err := w.tx.Bucket(bucketTrends).CreateBucketIfNotExists([]byte(name))
-	if err != nil {
-		return err
+// splitCounterKey returns the name and day of a trends key.
+func splitCounterKey(k []byte) (name string, day uint32, ok bool) {
+	if len(k) < 5 || k[len(k)-5] != 0 {
+		return "", 0, false
 	}
-	return addCount(b, dayKey(dayOf(key)), delta)
+	return string(k[:len(k)-5]), binary.BigEndian.Uint32(k[len(k)-4:]), true
+}
+
+// readCounts fills counts[i] with name's count on day first+i.
+func readCounts(trends *bolt.Bucket, name string, first uint32, counts []int) {
+	c := trends.Cursor()
+	last := first + uint32(len(counts)) - 1
+	for k, v := c.Seek(counterKey(name, first)); k != nil; k, v = c.Next() {
+		n, day, ok := splitCounterKey(k)
+		if !ok || n != name || day > last {
+			return
+		}
+		if len(v) == 8 {
+			counts[day-first] = int(binary.BigEndian.Uint64(v))
+		}
+	}
+}
+
+// countingTrends is false only in the benchmark that measures what the
+// counters cost ingest.
+var countingTrends = true
+
+// trend adds delta to the count of name's stories on the day of key. The
+// deltas are gathered in the writer and written by flushTrends, once per
+// tag and day however many stories of a transaction share them.
+func (w *writer) trend(name string, key []byte, delta int64) error {
+	if !countingTrends {
+		return nil
+	}
+	if w.trends == nil {
+		w.trends = map[trendKey]int64{}
+	}
+	w.trends[trendKey{name, dayOf(key)}] += delta
+	return nil
+}
+
+// trendKey is one counter: a tag (or allStories) and a day.
+type trendKey struct {
+	name string
+	day  uint32
+}
+
+// flushTrends writes the counter deltas the writer gathered; every
+// transaction that saves or removes stories calls it before it commits.
+func (w *writer) flushTrends() error {
+	if len(w.trends) == 0 {
+		return nil
+	}
+	keys := make([]trendKey, 0, len(w.trends))
+	for k, d := range w.trends {
+		if d != 0 {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(a, b trendKey) int { return cmp.Or(cmp.Compare(a.name, b.name), cmp.Compare(a.day, b.day)) })
+	trends := w.tx.Bucket(bucketTrends)
+	for _, k := range keys {
+		if err := addCount(trends, counterKey(k.name, k.day), w.trends[k]); err != nil {
+			return err
+		}
+	}
+	clear(w.trends)
+	return nil
 }
 
 // addCount adds delta to the 8-byte count under k in b, deleting it at 0.
@@ -75,19 +142,10 @@ func (db *DB) Trend(tag string, days int, now time.Time) ([]DayCount, error) {
 		name = allStories
 	}
 	err := db.bolt.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketTrends).Bucket([]byte(name))
-		if b == nil {
-			return nil
-		}
-		c := b.Cursor()
-		for k, v := c.Seek(dayKey(first)); k != nil; k, v = c.Next() {
-			day := binary.BigEndian.Uint32(k)
-			if day > last {
-				break
-			}
-			if len(v) == 8 {
-				out[day-first].Stories = int(binary.BigEndian.Uint64(v))
-			}
+		counts := make([]int, days)
+		readCounts(tx.Bucket(bucketTrends), name, first, counts)
+		for i, n := range counts {
+			out[i].Stories = n
 		}
 		return nil
 	})
@@ -128,12 +186,8 @@ func countTrends(tx *bolt.Tx) error {
 		return err
 	}
 	for name, days := range counts {
-		b, err := trends.CreateBucket([]byte(name))
-		if err != nil {
-			return err
-		}
 		for day, n := range days {
-			if err := b.Put(dayKey(day), binary.BigEndian.AppendUint64(nil, uint64(n))); err != nil {
+			if err := trends.Put(counterKey(name, day), binary.BigEndian.AppendUint64(nil, uint64(n))); err != nil {
 				return err
 			}
 		}
@@ -151,16 +205,7 @@ func (db *DB) Trends(tags []string, days int, now time.Time) (map[string][]int, 
 		for _, tag := range tags {
 			counts := make([]int, days)
 			out[tag] = counts
-			b := trends.Bucket([]byte(tag))
-			if b == nil {
-				continue
-			}
-			c := b.Cursor()
-			for k, v := c.Seek(dayKey(first)); k != nil && binary.BigEndian.Uint32(k) <= last; k, v = c.Next() {
-				if len(v) == 8 {
-					counts[binary.BigEndian.Uint32(k)-first] = int(binary.BigEndian.Uint64(v))
-				}
-			}
+			readCounts(trends, tag, first, counts)
 		}
 		return nil
 	})
@@ -200,14 +245,11 @@ func (db *DB) Rising(now time.Time, minStories int, minRatio float64) ([]RisingT
 			if recent < minStories {
 				return nil
 			}
+			days := make([]int, 30)
+			readCounts(trends, string(name), today-30, days)
 			month := 0
-			if t := trends.Bucket(name); t != nil {
-				tc := t.Cursor()
-				for k, v := tc.Seek(dayKey(today - 30)); k != nil && binary.BigEndian.Uint32(k) < today; k, v = tc.Next() {
-					if len(v) == 8 {
-						month += int(binary.BigEndian.Uint64(v))
-					}
-				}
+			for _, n := range days {
+				month += n
 			}
 			ratio := float64(recent) / (float64(max(month, 1)) / 30)
 			if ratio >= minRatio {

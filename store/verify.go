@@ -312,23 +312,17 @@ func (v *verifier) checkTrends() {
 		v.report("the trends bucket is missing")
 		return
 	}
-	trends.ForEach(func(name, _ []byte) error {
-		b := trends.Bucket(name)
-		if b == nil {
+	trends.ForEach(func(k, val []byte) error {
+		name, day, ok := splitCounterKey(k)
+		if !ok || len(val) != 8 {
+			v.report("trends: a counter %q of %d bytes", k, len(val))
 			return nil
 		}
-		return b.ForEach(func(k, val []byte) error {
-			if len(k) != 4 || len(val) != 8 {
-				v.report("trends/%s: a counter of %d and %d bytes", name, len(k), len(val))
-				return nil
-			}
-			day, n := binary.BigEndian.Uint32(k), int64(binary.BigEndian.Uint64(val))
-			if w := want[string(name)][day]; w != n {
-				v.report("trends/%s: %d stories on %s, the indexes hold %d", name, n, time.Unix(int64(day)*86400, 0).UTC().Format(time.DateOnly), w)
-			}
-			delete(want[string(name)], day)
-			return nil
-		})
+		if n, w := int64(binary.BigEndian.Uint64(val)), want[name][day]; w != n {
+			v.report("trends/%s: %d stories on %s, the indexes hold %d", name, n, time.Unix(int64(day)*86400, 0).UTC().Format(time.DateOnly), w)
+		}
+		delete(want[name], day)
+		return nil
 	})
 	for name, days := range want {
 		for day, n := range days {
