@@ -166,3 +166,21 @@ func BenchmarkTagQuery(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTagPage renders a tag's page cold (the render cache emptied
+// before each request) over 100,000 stories: its 90-day chart, its top
+// stories of the day and the week, its company over its newest 500
+// stories. Target: at most 10 ms.
+func BenchmarkTagPage(b *testing.B) {
+	db, c := benchDatabase(b, 100_000)
+	f := newFixtureServer(b, c, db)
+	req := httptest.NewRequest(http.MethodGet, "/tags/sirte", nil)
+	for b.Loop() {
+		f.srv.cache.reset()
+		rec := httptest.NewRecorder()
+		f.handler.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d", rec.Code)
+		}
+	}
+}
