@@ -81,16 +81,11 @@ func handleTagFeed(s *server) http.Handler {
 // path is the canonical path, which with the canonical query keys the cache
 // and makes the feed's self link; pathTags is the tag group the path names.
 func (s *server) serveFeed(w http.ResponseWriter, r *http.Request, f format, path string, pathTags []string) {
-	v := r.URL.Query()
-	loc, hlSet, err := interfaceLanguage(v, r.Header.Get("Accept-Language"))
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+	loc, hlSet, ok := answerLanguage(w, r)
+	if !ok {
 		return
 	}
-	if !hlSet {
-		w.Header().Set("Vary", "Accept-Language") // serveRendered adds Accept-Encoding
-	}
-	flt, err := parseFilter(v, s.opts.Items, s.maxSlug)
+	flt, err := parseFilter(r.URL.Query(), s.opts.Items, s.maxSlug)
 	if err != nil {
 		http.Error(w, loc.Error(err), http.StatusBadRequest)
 		return

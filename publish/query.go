@@ -2,6 +2,7 @@ package publish
 
 import (
 	"errors"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -87,6 +88,21 @@ func (f filter) hlValue() string {
 		return f.loc.Code
 	}
 	return ""
+}
+
+// answerLanguage reads a request's interface language for a page or an
+// answer whose words follow it: a bad hl is answered 400 here (ok false);
+// one chosen by Accept-Language makes the answer say Vary.
+func answerLanguage(w http.ResponseWriter, r *http.Request) (loc *i18n.Locale, set, ok bool) {
+	loc, set, err := interfaceLanguage(r.URL.Query(), r.Header.Get("Accept-Language"))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return nil, false, false
+	}
+	if !set {
+		w.Header().Set("Vary", "Accept-Language") // serveRendered adds Accept-Encoding
+	}
+	return loc, set, true
 }
 
 // withLanguage returns f answered in loc, as interfaceLanguage gave it.

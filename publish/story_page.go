@@ -47,13 +47,9 @@ type storyReport struct {
 // id, is id, in the language hl or Accept-Language chooses.
 func handleStoryPage(s *server) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		loc, hlSet, err := interfaceLanguage(r.URL.Query(), r.Header.Get("Accept-Language"))
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
+		loc, hlSet, ok := answerLanguage(w, r)
+		if !ok {
 			return
-		}
-		if !hlSet {
-			w.Header().Set("Vary", "Accept-Language") // serveRendered adds Accept-Encoding
 		}
 		raw := r.PathValue("id")
 		n, err := strconv.ParseUint(raw[strings.LastIndexByte(raw, ':')+1:], 10, 64)

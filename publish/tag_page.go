@@ -53,13 +53,9 @@ const (
 // serveTagPage answers /tags/{slug}: the tag's page, in the language hl
 // or Accept-Language chooses.
 func (s *server) serveTagPage(w http.ResponseWriter, r *http.Request, slug string) {
-	loc, hlSet, err := interfaceLanguage(r.URL.Query(), r.Header.Get("Accept-Language"))
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+	loc, hlSet, ok := answerLanguage(w, r)
+	if !ok {
 		return
-	}
-	if !hlSet {
-		w.Header().Set("Vary", "Accept-Language") // serveRendered adds Accept-Encoding
 	}
 	group, err := slugList("tag", slug, s.maxSlug)
 	if err != nil || len(group) != 1 {

@@ -2,8 +2,6 @@ package publish
 
 import (
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -72,17 +70,7 @@ func TestBarChart(t *testing.T) {
 		days[i] = store.DayCount{Date: time.Date(2026, 11, 1+i, 0, 0, 0, 0, time.UTC), Stories: (i * 3) % 7}
 	}
 	got := string(barChart(i18n.English, "Sirte", days))
-	path := filepath.Join("testdata", "chart.svg.golden")
-	if *update {
-		os.WriteFile(path, []byte(got+"\n"), 0o644)
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got+"\n" != string(want) {
-		t.Errorf("chart differs from %s:\n%s", path, got)
-	}
+	compareGolden(t, "chart.svg", got)
 	for _, s := range []string{`>1 November</text>`, `>30 November</text>`, `<title>4 November: 2 stories</title>`, `>6</text>`} {
 		if !strings.Contains(got, s) {
 			t.Errorf("chart lacks %s", s)

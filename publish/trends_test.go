@@ -76,17 +76,7 @@ func TestSparkline(t *testing.T) {
 	}
 	counts[29] = 12
 	got := string(sparkline(i18n.English, "Sirte & <Surt>", counts))
-	path := filepath.Join("testdata", "sparkline.svg.golden")
-	if *update {
-		os.WriteFile(path, []byte(got+"\n"), 0o644)
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got+"\n" != string(want) {
-		t.Errorf("sparkline differs from %s:\n%s", path, got)
-	}
+	compareGolden(t, "sparkline.svg", got)
 	if !strings.Contains(got, `aria-label="Sirte &amp; &lt;Surt&gt;: 69 stories in the last 30 days, at most 12 in a day"`) || strings.Count(got, "<rect") != 24 {
 		t.Errorf("sparkline: %s", got)
 	}
@@ -95,5 +85,24 @@ func TestSparkline(t *testing.T) {
 	page := readBody(t, f.get(t, http.MethodGet, "/"))
 	if n := strings.Count(page, `<svg class="spark"`); n == 0 || !strings.Contains(page, `aria-label="Sirte: `) {
 		t.Errorf("%d sparklines on the page", n)
+	}
+}
+
+// compareGolden compares got with testdata/NAME.golden, which
+// go test ./publish -update rewrites.
+func compareGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(got+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got+"\n" != string(want) {
+		t.Errorf("%s differs from %s:\n%s", name, path, got)
 	}
 }

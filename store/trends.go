@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"errors"
 	"cmp"
 	"encoding/binary"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // Trends: how many stories each tag has per UTC day, by published time,
@@ -155,7 +157,7 @@ func (db *DB) Trend(tag string, days int, now time.Time) ([]DayCount, error) {
 // countTrends builds every counter from the tag and time indexes
 // (version 3).
 func countTrends(tx *bolt.Tx) error {
-	if err := tx.DeleteBucket(bucketTrends); err != nil && err != bolt.ErrBucketNotFound {
+	if err := tx.DeleteBucket(bucketTrends); err != nil && !errors.Is(err, bolterrors.ErrBucketNotFound) {
 		return err
 	}
 	trends, err := tx.CreateBucket(bucketTrends)
