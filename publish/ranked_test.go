@@ -3,8 +3,11 @@ package publish
 import (
 	"encoding/json"
 	"net/http"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/libyawire/libyawire/store"
@@ -131,4 +134,44 @@ func TestHomeRanked(t *testing.T) {
 	if len(findAll(top, elems("div", "id", "top"))) != 0 {
 		t.Error("the top stories' page repeats them above")
 	}
+}
+
+// TestDevelopingReplaySynctest replays, on testing/synctest's clock, a
+// story growing from one outlet to six over eight hours, as a reader of
+// /feed.json?developing=1 sees it: in the feed from the third outlet, out
+// of it once fewer than three joined within six hours.
+func TestDevelopingReplaySynctest(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		db, err := store.Open(filepath.Join(t.TempDir(), "replay.db"), &store.Options{Now: time.Now, NoSync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		srv := newServer(db, Options{BaseURL: "http://libyawire.test/", Now: time.Now, Sources: testSources}, nil)
+		f := &fixture{db: db, srv: srv, handler: srv.routes()}
+		developing := func() bool {
+			items := f.rankedFeed(t, "/feed.json?developing=1")
+			return len(items) == 1 && items[0].Libyawire.Developing
+		}
+		start := time.Now()
+		// Minutes after the first at which each outlet joins.
+		for i, m := range []int{0, 90, 200, 300, 420, 480} {
+			time.Sleep(start.Add(time.Duration(m) * time.Minute).Sub(time.Now()))
+			src := "outlet-" + strconv.Itoa(i)
+			mustIngest(t, db, src, []store.Item{{GUID: src, Link: "https://herald.example/ceasefire", Title: "Ceasefire holds in Tripoli", Published: start}}, store.SourceState{Status: 200})
+			if got, want := developing(), i >= 2; got != want {
+				t.Errorf("after outlet %d at +%dm: developing %t, want %t", i+1, m, got, want)
+			}
+		}
+		// Joins at +300, +420 and +480 minutes: three within six hours
+		// until +660 minutes.
+		time.Sleep(start.Add(659 * time.Minute).Sub(time.Now()))
+		if !developing() {
+			t.Error("at +659m: not developing")
+		}
+		time.Sleep(2 * time.Minute)
+		if developing() {
+			t.Error("at +661m: still developing")
+		}
+	})
 }
