@@ -156,7 +156,7 @@ func TestDevelopingReplaySynctest(t *testing.T) {
 		start := time.Now()
 		// Minutes after the first at which each outlet joins.
 		for i, m := range []int{0, 90, 200, 300, 420, 480} {
-			time.Sleep(start.Add(time.Duration(m) * time.Minute).Sub(time.Now()))
+			time.Sleep(time.Until(start.Add(time.Duration(m) * time.Minute)))
 			src := "outlet-" + strconv.Itoa(i)
 			mustIngest(t, db, src, []store.Item{{GUID: src, Link: "https://herald.example/ceasefire", Title: "Ceasefire holds in Tripoli", Published: start}}, store.SourceState{Status: 200})
 			if got, want := developing(), i >= 2; got != want {
@@ -165,7 +165,7 @@ func TestDevelopingReplaySynctest(t *testing.T) {
 		}
 		// Joins at +300, +420 and +480 minutes: three within six hours
 		// until +660 minutes.
-		time.Sleep(start.Add(659 * time.Minute).Sub(time.Now()))
+		time.Sleep(time.Until(start.Add(659 * time.Minute)))
 		if !developing() {
 			t.Error("at +659m: not developing")
 		}
