@@ -247,7 +247,9 @@ func Same(a, b *Sig, cfg Config) (bool, string) {
 	// Reworded reports: the same places, people and forces, or one place or
 	// actor and what happened told in other words; at the default
 	// threshold any word overlap will do, at a stricter one less.
-	reworded := score >= cfg.Threshold-entityMargin(cfg.Threshold)
+	// Both rescues matter only below the threshold: above it the words
+	// decide, and their cost is spared.
+	reworded := score < cfg.Threshold && score >= cfg.Threshold-entityMargin(cfg.Threshold)
 	alike := reworded && sameEntities(a, b)
 	told := reworded && (sharesEntity(a, b) || sharesName(a, b)) && conceptsAlike(a, b)
 	if score < cfg.Threshold-anchorMargin && !alike && !told {

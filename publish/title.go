@@ -102,7 +102,7 @@ func orList(loc *i18n.Locale, names []string, title func(string) string) string 
 // Libya's outlets write in (the catalogues' lang.CODE); other codes are
 // shown as they are.
 func languageName(loc *i18n.Locale, code string) string {
-	if known, _ := i18n.Known("lang." + code); known {
+	if i18n.Known("lang." + code) {
 		return loc.T("lang." + code)
 	}
 	return code

@@ -316,9 +316,8 @@ func InAll(key string, args ...any) string {
 	return strings.Join(out, "\n")
 }
 
-// Known reports whether key is a message of the catalogues, and whether it
-// counts.
-func Known(key string) (known, isPlural bool) {
-	isPlural, known = reg.keys[key]
-	return known, isPlural
+// Known reports whether key is a message of the catalogues.
+func Known(key string) bool {
+	_, known := reg.keys[key]
+	return known
 }
