@@ -6,8 +6,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
-	"github.com/libyawire/libyawire/internal/i18n"
 )
 
 // format is one of the three feed formats.
@@ -30,14 +28,14 @@ var formats = [...]struct {
 
 // handleFeed serves the merged feed, filtered by the query, in format f.
 func handleFeed(s *server, f format) http.Handler {
-	path := "/feed" + formats[f].ext
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.serveFeed(w, r, f, path, nil)
+		s.serveFeed(w, r, f, "")
 	})
 }
 
 // handleTagFeed serves /tags/{slug}.rss, .atom and .json: the same as the
-// merged feed with ?tag={slug} added. An unknown extension is 404.
+// merged feed with ?tag={slug} added; /tags/{slug} is the tag's page. An
+// unknown extension is 404.
 func handleTagFeed(s *server) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		file := r.PathValue("file")
@@ -46,44 +44,34 @@ func handleTagFeed(s *server) http.Handler {
 			s.serveTagPage(w, r, file)
 			return
 		}
-		if i == 0 {
-			http.NotFound(w, r)
-			return
-		}
-		f := -1
 		for j, fi := range formats {
-			if file[i:] == fi.ext {
-				f = j
+			if i > 0 && file[i:] == fi.ext {
+				s.serveFeed(w, r, format(j), file[:i])
+				return
 			}
 		}
-		if f < 0 {
-			http.NotFound(w, r)
-			return
-		}
-		group, err := slugList("tag", file[:i], s.maxSlug)
-		if err != nil {
-			loc, hlSet, hlErr := interfaceLanguage(r.URL.Query(), r.Header.Get("Accept-Language"))
-			if hlErr != nil {
-				loc = i18n.English
-			}
-			if !hlSet {
-				w.Header().Set("Vary", "Accept-Language")
-			}
-			http.Error(w, loc.Error(err), http.StatusBadRequest)
-			return
-		}
-		path := "/tags/" + url.PathEscape(strings.Join(group, ",")) + file[i:]
-		s.serveFeed(w, r, format(f), path, group)
+		http.NotFound(w, r)
 	})
 }
 
-// serveFeed answers a feed request from the cache, rendering on a miss.
-// path is the canonical path, which with the canonical query keys the cache
-// and makes the feed's self link; pathTags is the tag group the path names.
-func (s *server) serveFeed(w http.ResponseWriter, r *http.Request, f format, path string, pathTags []string) {
+// serveFeed answers a feed request from the cache, rendering on a miss:
+// the merged feed, or with pathTags (/tags/{pathTags}.rss) that OR group
+// of tags added. The canonical path, with the canonical query, keys the
+// cache and makes the feed's self link.
+func (s *server) serveFeed(w http.ResponseWriter, r *http.Request, f format, pathTags string) {
 	loc, hlSet, ok := answerLanguage(w, r)
 	if !ok {
 		return
+	}
+	path := "/feed" + formats[f].ext
+	var group []string
+	if pathTags != "" {
+		var err error
+		if group, err = slugList("tag", pathTags, s.maxSlug); err != nil {
+			http.Error(w, loc.Error(err), http.StatusBadRequest)
+			return
+		}
+		path = "/tags/" + url.PathEscape(strings.Join(group, ",")) + formats[f].ext
 	}
 	flt, err := parseFilter(r.URL.Query(), s.opts.Items, s.maxSlug)
 	if err != nil {
@@ -91,7 +79,7 @@ func (s *server) serveFeed(w http.ResponseWriter, r *http.Request, f format, pat
 		return
 	}
 	flt = s.withTagNames(flt).withLanguage(loc, hlSet)
-	flt.pathTags = pathTags
+	flt.pathTags = group
 	key := path
 	if q := flt.encode(); q != "" {
 		key += "?" + q
