@@ -129,7 +129,6 @@ func (s *server) serveHomeError(w http.ResponseWriter, v url.Values, now time.Ti
 	data, err := s.homeData(s.db.Generation(), now, empty, 1, local)
 	if err == nil {
 		data.Error = data.L.Error(qerr)
-		data.ErrorLines = strings.Split(data.Error, "\n")
 		data.Form = rawForm(data.L, v, data.Form.Sources)
 		var body []byte
 		if body, err = renderHome(data); err == nil {
@@ -211,14 +210,8 @@ func (s *server) homeData(gen uint64, now time.Time, flt filter, tagPage int, lo
 	d.Form = s.filterForm(flt, sources)
 	d.sources = sources
 	d.query = query
-	if hl := flt.hlValue(); hl != "" {
-		d.hl = "hl=" + hl
-	}
-	for _, other := range i18n.Locales() {
-		if other != loc {
-			d.Switch = append(d.Switch, langLink{Code: other.Code, Name: other.Name, Link: "./" + readableQuery(flt.withLanguage(other, true))})
-		}
-	}
+	d.hl = flt.hlParam()
+	d.Switch = switchLinks(loc, func(other *i18n.Locale) string { return "./" + readableQuery(flt.withLanguage(other, true)) })
 
 	if err = s.addTags(d, tagPage); err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"strings"
 
 	"github.com/libyawire/libyawire/internal/i18n"
 )
@@ -14,10 +15,9 @@ type homePage struct {
 	Switch          []langLink   // the page in each other language, with its filter
 	Title           string       // names the filter
 	SiteTitle       string
-	SiteDescription string   // the configured one
-	Description     string   // names the filter
-	Error           string   // the query's fault, as a sentence; no stories then
-	ErrorLines      []string // Error's lines: a bad hl's sentence is one per language
+	SiteDescription string // the configured one
+	Description     string // names the filter
+	Error           string // the query's fault, as a sentence; no stories then
 	ReloadFailed    *ReloadFailure
 	Filtered        bool // whether the query selects fewer than all stories
 
@@ -121,6 +121,14 @@ type homeSource struct {
 	MovedTo     string
 	Waiting     string
 	Items       int
+}
+
+// ErrorLines are Error's lines: a bad hl's sentence is one per language.
+func (d *homePage) ErrorLines() []string {
+	if d.Error == "" {
+		return nil
+	}
+	return strings.Split(d.Error, "\n")
 }
 
 // renderHome executes the page's template.

@@ -90,6 +90,26 @@ func (f filter) hlValue() string {
 	return ""
 }
 
+// hlParam is hlValue as a query parameter, "hl=ar", or "".
+func (f filter) hlParam() string {
+	if hl := f.hlValue(); hl != "" {
+		return "hl=" + hl
+	}
+	return ""
+}
+
+// switchLinks are links to a page in each interface language but loc,
+// link giving the page's link in the other.
+func switchLinks(loc *i18n.Locale, link func(other *i18n.Locale) string) []langLink {
+	var out []langLink
+	for _, other := range i18n.Locales() {
+		if other != loc {
+			out = append(out, langLink{Code: other.Code, Name: other.Name, Link: link(other)})
+		}
+	}
+	return out
+}
+
 // answerLanguage reads a request's interface language for a page or an
 // answer whose words follow it: a bad hl is answered 400 here (ok false);
 // one chosen by Accept-Language makes the answer say Vary.

@@ -97,15 +97,8 @@ func (s *server) storyPage(it *store.Item, sources map[string]sourceInfo, flt fi
 	if lang := strings.ToLower(it.Language); isLanguageCode(lang) {
 		p.Lang = lang
 	}
-	hl := ""
-	if p.HL != "" {
-		hl = "hl=" + p.HL
-	}
-	for _, other := range i18n.Locales() {
-		if other != loc {
-			p.Switch = append(p.Switch, langLink{Code: other.Code, Name: other.Name, Link: "./" + strconv.FormatUint(it.ID, 10) + "?hl=" + other.Code})
-		}
-	}
+	hl := flt.hlParam()
+	p.Switch = switchLinks(loc, func(other *i18n.Locale) string { return "./" + strconv.FormatUint(it.ID, 10) + "?hl=" + other.Code })
 	outlets := it.Outlets()
 	p.Outlets = len(outlets)
 	if len(outlets) > 0 {

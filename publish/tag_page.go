@@ -95,21 +95,14 @@ func (s *server) serveTagPage(w http.ResponseWriter, r *http.Request, slug strin
 func (s *server) tagPage(gen uint64, slug string, flt filter, now time.Time) (*tagPage, error) {
 	loc := flt.locale()
 	siteTitle, _ := s.siteTitle(loc)
-	hl := ""
-	if v := flt.hlValue(); v != "" {
-		hl = "hl=" + v
-	}
+	hl := flt.hlParam()
 	path := url.PathEscape(slug)
 	p := &tagPage{
 		L: loc, HL: flt.hlValue(), SiteTitle: siteTitle, Slug: slug, Title: s.tagTitleIn(loc, slug),
 		Atom: withHL(path+".atom", hl), RSS: withHL(path+".rss", hl), JSON: withHL(path+".json", hl),
 		AtomURL: withHL(s.base+"/tags/"+path+".atom", hl),
 	}
-	for _, other := range i18n.Locales() {
-		if other != loc {
-			p.Switch = append(p.Switch, langLink{Code: other.Code, Name: other.Name, Link: "./" + path + "?hl=" + other.Code})
-		}
-	}
+	p.Switch = switchLinks(loc, func(other *i18n.Locale) string { return "./" + path + "?hl=" + other.Code })
 	counts, err := s.tagCounts(gen)
 	if err != nil {
 		return nil, err
