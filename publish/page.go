@@ -163,7 +163,7 @@ func (s *server) newPage(flt filter, items []store.Item, sources map[string]sour
 		}
 		outlets := it.Outlets()
 		e.outlets = len(outlets)
-		e.developing = it.IsDeveloping(s.opts.Developing, now)
+		e.developing = s.opts.Developing.Holds(outlets, now)
 		if len(outlets) > 0 {
 			o := outlets[0]
 			e.first = firstRef{source: xmlText(o.Source), outlet: xmlText(outletTitle(store.Copy{Source: o.Source, Outlet: o.Outlet}, sources)), at: o.At.UTC()}

@@ -92,7 +92,7 @@ func (s *server) storyPage(it *store.Item, sources map[string]sourceInfo, flt fi
 		L: loc, HL: flt.hlValue(), SiteTitle: siteTitle, Version: s.opts.Version,
 		Number: it.ID, Title: cmp.Or(it.Title, webLink(it.Link)), Link: webLink(it.Link),
 		Published: published.Format(time.RFC3339), Exact: published.Format("2006-01-02 15:04 UTC"),
-		Ago: loc.Ago(published, now), Developing: it.IsDeveloping(s.opts.Developing, now),
+		Ago: loc.Ago(published, now),
 	}
 	if lang := strings.ToLower(it.Language); isLanguageCode(lang) {
 		p.Lang = lang
@@ -101,6 +101,7 @@ func (s *server) storyPage(it *store.Item, sources map[string]sourceInfo, flt fi
 	p.Switch = switchLinks(loc, func(other *i18n.Locale) string { return "./" + strconv.FormatUint(it.ID, 10) + "?hl=" + other.Code })
 	outlets := it.Outlets()
 	p.Outlets = len(outlets)
+	p.Developing = s.opts.Developing.Holds(outlets, now)
 	if len(outlets) > 0 {
 		p.First = outletTitle(store.Copy{Source: outlets[0].Source, Outlet: outlets[0].Outlet}, sources)
 	}

@@ -242,13 +242,20 @@ func (d Developing) holds(joined []int64, now time.Time) bool {
 
 // IsDeveloping reports whether the story is developing at now under d.
 func (it *Item) IsDeveloping(d Developing, now time.Time) bool {
-	return d.holds(joinTimes(it), now)
+	return d.Holds(it.Outlets(), now)
+}
+
+// Holds reports whether a story's outlets, as Item.Outlets gives them,
+// make it developing at now: for a caller that has them already.
+func (d Developing) Holds(outlets []Outlet, now time.Time) bool {
+	return d.holds(unixTimes(outlets), now)
 }
 
 // joinTimes returns when each of the story's outlets joined it, in Unix
 // nanoseconds, earliest first.
-func joinTimes(it *Item) []int64 {
-	outlets := it.Outlets()
+func joinTimes(it *Item) []int64 { return unixTimes(it.Outlets()) }
+
+func unixTimes(outlets []Outlet) []int64 {
 	out := make([]int64, len(outlets))
 	for i, o := range outlets {
 		out[i] = o.At.UnixNano()

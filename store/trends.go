@@ -133,25 +133,17 @@ type DayCount struct {
 // now, oldest first, how many stories tag has (every story when tag is
 // ""), published that day.
 func (db *DB) Trend(tag string, days int, now time.Time) ([]DayCount, error) {
-	last := uint32(now.UTC().Unix() / int64(24*time.Hour/time.Second))
-	first := last - uint32(days) + 1
+	name := cmp.Or(tag, allStories)
+	counts, err := db.Trends([]string{name}, days, now)
+	if err != nil {
+		return nil, err
+	}
+	first := now.UTC().Truncate(24 * time.Hour).AddDate(0, 0, 1-days)
 	out := make([]DayCount, days)
-	for i := range out {
-		out[i].Date = time.Unix(int64(first+uint32(i))*86400, 0).UTC()
+	for i, n := range counts[name] {
+		out[i] = DayCount{Date: first.AddDate(0, 0, i), Stories: n}
 	}
-	name := tag
-	if name == "" {
-		name = allStories
-	}
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		counts := make([]int, days)
-		readCounts(tx.Bucket(bucketTrends), name, first, counts)
-		for i, n := range counts {
-			out[i].Stories = n
-		}
-		return nil
-	})
-	return out, err
+	return out, nil
 }
 
 // countTrends builds every counter from the tag and time indexes
