@@ -17,19 +17,7 @@ const benchStories = 100_000
 // interleaved), 30% Arabic of which a seventh carry arabic-only, the rest
 // English (2% en-gb).
 func buildBench(tb testing.TB, path string) {
-	db, err := store.Open(path, &store.Options{Now: func() time.Time { return t0 }, NoSync: true})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer db.Close()
-	const sources = 20
-	feeds := make([][]store.Item, sources)
-	for i := range benchStories {
-		it := store.Item{
-			GUID: fmt.Sprintf("s%d", i), Link: fmt.Sprintf("https://s%d.example/%d", i%sources, i),
-			Title: fmt.Sprintf("Story %d", i), Summary: "Some words about the story, as a feed gives them.",
-			Published: t0.Add(-time.Duration(i) * 78 * time.Second), Language: "en", Tags: []string{"libya"},
-		}
+	buildStories(tb, path, benchStories, 78*time.Second, func(i int, it *store.Item) int {
 		switch i % 20 {
 		case 0:
 			it.Tags = append(it.Tags, "oil")
@@ -45,7 +33,30 @@ func buildBench(tb testing.TB, path string) {
 		case i%50 == 5:
 			it.Language = "en-gb"
 		}
-		feeds[i%sources] = append(feeds[i%sources], it)
+		return 1
+	})
+}
+
+// buildStories stores n English stories tagged libya from 20 sources,
+// one every apart back from t0; vary makes the ith story what it is and
+// says how many sources carry it (the next ones in turn).
+func buildStories(tb testing.TB, path string, n int, apart time.Duration, vary func(i int, it *store.Item) (copies int)) {
+	db, err := store.Open(path, &store.Options{Now: func() time.Time { return t0 }, NoSync: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer db.Close()
+	const sources = 20
+	feeds := make([][]store.Item, sources)
+	for i := range n {
+		it := store.Item{
+			GUID: fmt.Sprintf("s%d", i), Link: fmt.Sprintf("https://s%d.example/%d", i%sources, i),
+			Title: fmt.Sprintf("Story %d", i), Summary: "Some words about the story, as a feed gives them.",
+			Published: t0.Add(-time.Duration(i) * apart), Language: "en", Tags: []string{"libya"},
+		}
+		for c := range vary(i, &it) {
+			feeds[(i+c)%sources] = append(feeds[(i+c)%sources], it)
+		}
 	}
 	for s, feed := range feeds {
 		name := fmt.Sprintf("s%d", s)
@@ -94,38 +105,17 @@ func BenchmarkQueryCold(b *testing.B) {
 const topStories = 200_000
 
 // buildTop stores topStories stories from 20 sources over 90 days, every
-// tenth carried by three sources.
+// tenth carried by three sources, every twentieth tagged sirte.
 func buildTop(tb testing.TB, path string) {
-	db, err := store.Open(path, &store.Options{Now: func() time.Time { return t0 }, NoSync: true})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer db.Close()
-	const sources = 20
-	feeds := make([][]store.Item, sources)
-	for i := range topStories {
-		it := store.Item{
-			GUID: fmt.Sprintf("s%d", i), Link: fmt.Sprintf("https://s%d.example/%d", i%sources, i),
-			Title: fmt.Sprintf("Story %d", i), Summary: "Some words about the story, as a feed gives them.",
-			Published: t0.Add(-time.Duration(i) * 39 * time.Second), Language: "en", Tags: []string{"libya"},
-		}
+	buildStories(tb, path, topStories, 39*time.Second, func(i int, it *store.Item) int {
 		if i%20 == 0 {
 			it.Tags = append(it.Tags, "sirte")
 		}
-		copies := 1
 		if i%10 == 0 {
-			copies = 3
+			return 3
 		}
-		for c := range copies {
-			feeds[(i+c)%sources] = append(feeds[(i+c)%sources], it)
-		}
-	}
-	for s, feed := range feeds {
-		name := fmt.Sprintf("s%d", s)
-		if _, err := db.Ingest(name, feed, store.SourceState{Name: name, Status: 200}); err != nil {
-			tb.Fatal(err)
-		}
-	}
+		return 1
+	})
 }
 
 // BenchmarkTop times the ranked queries (sort=top, developing) over
