@@ -138,7 +138,7 @@ func (db *DB) Trend(tag string, days int, now time.Time) ([]DayCount, error) {
 	if err != nil {
 		return nil, err
 	}
-	first := now.UTC().Truncate(24 * time.Hour).AddDate(0, 0, 1-days)
+	first := now.UTC().Truncate(24*time.Hour).AddDate(0, 0, 1-days)
 	out := make([]DayCount, days)
 	for i, n := range counts[name] {
 		out[i] = DayCount{Date: first.AddDate(0, 0, i), Stories: n}
